@@ -1,0 +1,42 @@
+"""Gatehouse routes: one small function per endpoint; the protocol lives in chalicelib/.
+
+Endpoint modules are imported inside the views so a cold start loads only what its
+route needs.
+"""
+
+from chalice import Chalice
+
+from chalicelib.errors import json_errors
+
+app = Chalice(app_name="gatehouse")
+
+# Accept any media type so that a non-form body gets an RFC 6749 error from http.py,
+# not Chalice's own 415 body.
+FORM = ["application/x-www-form-urlencoded", "*/*"]
+
+
+@app.route("/.well-known/openid-configuration", methods=["GET"])
+@app.route("/.well-known/oauth-authorization-server", methods=["GET"])
+@json_errors
+def discovery():
+    from chalicelib.endpoints.discovery import metadata
+    from chalicelib.http import public_json
+
+    return public_json(metadata())
+
+
+@app.route("/jwks.json", methods=["GET"])
+@json_errors
+def jwks():
+    from chalicelib.endpoints.discovery import jwks
+    from chalicelib.http import public_json
+
+    return public_json(jwks())
+
+
+@app.route("/token", methods=["POST"], content_types=FORM)
+@json_errors
+def token():
+    from chalicelib.endpoints import token
+
+    return token.handle(app.current_request)

@@ -1,0 +1,161 @@
+"""The admin CLI: `python -m chalicelib.admin --stage STAGE <noun> <verb> ...`, JSON out.
+
+It takes the stage's environment from `.chalice/config.json` (values already in the
+environment win, so EMULATOR_PORT/AWS_ENDPOINT_URL point it at any local stack). Wrong
+arguments exit 2 with a message; a missing record exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def apply_stage_env(stage: str, project_dir: Path = PROJECT_DIR) -> None:
+    config = json.loads((project_dir / ".chalice" / "config.json").read_text())
+    if stage not in config.get("stages", {}):
+        raise SystemExit(f"error: unknown stage {stage!r}")
+    env = {**config.get("environment_variables", {})}
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    for name, value in env.items():
+        os.environ.setdefault(name, value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.admin")
+    parser.add_argument("--stage", required=True, help="local, dev or prod")
+    nouns = parser.add_subparsers(dest="noun", required=True)
+
+    client = nouns.add_parser("client").add_subparsers(dest="verb", required=True)
+    create = client.add_parser("create")
+    create.add_argument("--name", required=True)
+    create.add_argument("--grant-type", action="append", required=True, dest="grant_types")
+    create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
+    create.add_argument(
+        "--post-logout-redirect-uri", action="append", default=[], dest="post_logout_uris"
+    )
+    create.add_argument("--scope", default="")
+    create.add_argument("--public", action="store_true")
+    create.add_argument("--auth-method")
+    create.add_argument("--response-type", action="append", dest="response_types")
+    create.add_argument("--allow-tokens-via-browser", action="store_true")
+    create.add_argument("--require-pkce", action="store_true")
+    create.add_argument("--allow-plain-pkce", action="store_true")
+    create.add_argument("--can-introspect", action="store_true")
+    create.add_argument("--id-token-alg", choices=["RS256", "ES256"], default="RS256")
+    create.add_argument("--access-token-lifetime", type=int)
+    for verb in ("show", "delete", "rotate-secret"):
+        client.add_parser(verb).add_argument("client_id")
+    client.add_parser("list")
+
+    user = nouns.add_parser("user").add_subparsers(dest="verb", required=True)
+    user_create = user.add_parser("create")
+    user_create.add_argument("--username", required=True)
+    user_create.add_argument("--password-stdin", action="store_true", required=True)
+    user_create.add_argument("--email")
+    user_create.add_argument("--name")
+
+    keys = nouns.add_parser("keys").add_subparsers(dest="verb", required=True)
+    keys.add_parser("list")
+    rotate = keys.add_parser("rotate")
+    rotate.add_argument("--alg", choices=["RS256", "ES256"], action="append", dest="algs")
+    return parser
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from chalicelib import registration
+    from chalicelib.clients import from_record
+    from chalicelib.models import ClientModel
+
+    if args.verb == "create":
+        client, secret = registration.create_client(
+            name=args.name,
+            grant_types=args.grant_types,
+            redirect_uris=args.redirect_uris,
+            post_logout_redirect_uris=args.post_logout_uris,
+            scope=args.scope,
+            public=args.public,
+            auth_method=args.auth_method,
+            response_types=args.response_types,
+            allow_tokens_via_browser=args.allow_tokens_via_browser,
+            require_pkce=args.require_pkce,
+            allow_plain_pkce=args.allow_plain_pkce,
+            can_introspect=args.can_introspect,
+            id_token_signed_response_alg=args.id_token_alg,
+            access_token_lifetime=args.access_token_lifetime,
+        )
+        view = registration.describe(client)
+        return {**view, "client_secret": secret} if secret else view
+    if args.verb == "list":
+        return [registration.describe(from_record(r)) for r in ClientModel.scan()]
+    record = ClientModel.get(args.client_id)
+    if args.verb == "show":
+        return registration.describe(from_record(record))
+    if args.verb == "rotate-secret":
+        return {
+            "client_id": args.client_id,
+            "client_secret": registration.rotate_secret(args.client_id),
+        }
+    record.delete()
+    return {"client_id": args.client_id, "deleted": True}
+
+
+def _user(args: argparse.Namespace) -> Any:
+    from chalicelib import users
+
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    user = users.create_user(args.username, password, args.email, args.name)
+    return {"username": user.username, "sub": user.sub, "email": user.email, "name": user.name}
+
+
+def _keys(args: argparse.Namespace) -> Any:
+    from chalicelib import keys
+
+    if args.verb == "rotate":
+        return [keys.rotate(alg) for alg in args.algs or sorted(keys.ALGORITHMS)]
+    keys.reset_cache()
+    return [
+        {"kid": k.kid, "alg": k.alg, "state": k.state, "kms_key_id": k.kms_key_id}
+        for k in keys.signing_keys()
+    ]
+
+
+def run(argv: list[str]) -> tuple[int, Any]:
+    """Run one command; returns (exit code, JSON-able result)."""
+    args = _parser().parse_args(argv)
+    apply_stage_env(args.stage)
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
+
+    from chalicelib.registration import RegistrationError
+
+    try:
+        return 0, {"client": _client, "user": _user, "keys": _keys}[args.noun](args)
+    except (RegistrationError, ValueError) as exc:
+        return 2, {"error": str(exc)}
+    except DoesNotExist:
+        return 1, {"error": "not found"}
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return 2, {"error": "already exists"}
+        return 1, {"error": f"AWS error: {exc.cause_response_message or exc}"}
+    except (PynamoDBConnectionError, BotoCoreError, ClientError) as exc:
+        return 1, {"error": f"AWS unreachable or refused: {exc}"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    code, result = run(sys.argv[1:] if argv is None else argv)
+    print(json.dumps(result, indent=2), file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

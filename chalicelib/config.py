@@ -1,0 +1,111 @@
+"""Settings, read once per container from the environment.
+
+Every tunable of Gatehouse lives here with its default; nothing else reads os.environ.
+The stage's values come from `.chalice/config.json` (Chalice sets them as environment
+variables); `EMULATOR_PORT`/`AWS_ENDPOINT_URL` and `PORT`/`ISSUER` let a second local stack
+run beside the first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _words(name: str, default: str) -> tuple[str, ...]:
+    return tuple(os.environ.get(name, default).replace(",", " ").split())
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    issuer: str
+    region: str
+    endpoint_url: str | None
+    table_prefix: str
+    key_alias_prefix: str
+    signing_mode: str
+    default_audience: str
+    scopes_supported: tuple[str, ...]
+    access_token_lifetime: int
+    id_token_lifetime: int
+    code_lifetime: int
+    refresh_absolute_lifetime: int
+    refresh_idle_lifetime: int
+    refresh_grace_seconds: int
+    session_lifetime: int
+    device_code_lifetime: int
+    device_poll_interval: int
+    client_cache_seconds: int
+    keys_cache_seconds: int
+    key_retire_seconds: int
+    max_body_bytes: int
+    argon2_memory_kib: int
+    argon2_iterations: int
+    argon2_lanes: int
+    aws_retry_attempts: int
+
+    @property
+    def emulated(self) -> bool:
+        return self.endpoint_url is not None
+
+
+def _endpoint_url() -> str | None:
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return os.environ["AWS_ENDPOINT_URL"]
+    if _flag("GATEHOUSE_EMULATOR"):
+        return f"http://127.0.0.1:{_int('EMULATOR_PORT', 4566)}"
+    return None
+
+
+def _issuer(emulated: bool) -> str:
+    issuer = os.environ.get("ISSUER", "").strip().rstrip("/")
+    if issuer:
+        return issuer
+    if emulated:
+        return f"http://127.0.0.1:{_int('PORT', 8000)}"
+    raise RuntimeError("ISSUER must be set for a deployed stage (see README, Deploy)")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = os.environ.get("GATEHOUSE_STAGE", "dev")
+    endpoint_url = _endpoint_url()
+    return Settings(
+        stage=stage,
+        issuer=_issuer(endpoint_url is not None),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        endpoint_url=endpoint_url,
+        table_prefix=os.environ.get("TABLE_PREFIX", f"gatehouse-{stage}-"),
+        key_alias_prefix=os.environ.get("KEY_ALIAS_PREFIX", f"alias/gatehouse-{stage}"),
+        signing_mode=os.environ.get("SIGNING_MODE", "kms"),
+        default_audience=os.environ.get("DEFAULT_AUDIENCE", "") or "urn:gatehouse:api",
+        scopes_supported=_words("SCOPES_SUPPORTED", "api:read api:write"),
+        access_token_lifetime=_int("ACCESS_TOKEN_LIFETIME", 3600),
+        id_token_lifetime=_int("ID_TOKEN_LIFETIME", 3600),
+        code_lifetime=_int("CODE_LIFETIME", 60),
+        refresh_absolute_lifetime=_int("REFRESH_ABSOLUTE_LIFETIME", 30 * 86400),
+        refresh_idle_lifetime=_int("REFRESH_IDLE_LIFETIME", 14 * 86400),
+        refresh_grace_seconds=_int("REFRESH_GRACE_SECONDS", 0),
+        session_lifetime=_int("SESSION_LIFETIME", 8 * 3600),
+        device_code_lifetime=_int("DEVICE_CODE_LIFETIME", 600),
+        device_poll_interval=_int("DEVICE_POLL_INTERVAL", 5),
+        client_cache_seconds=_int("CLIENT_CACHE_SECONDS", 60),
+        keys_cache_seconds=_int("KEYS_CACHE_SECONDS", 300),
+        key_retire_seconds=_int("KEY_RETIRE_SECONDS", 2 * 86400),
+        max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
+        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 19 * 1024),
+        argon2_iterations=_int("ARGON2_ITERATIONS", 2),
+        argon2_lanes=_int("ARGON2_LANES", 1),
+        aws_retry_attempts=_int("AWS_RETRY_ATTEMPTS", 2),
+    )

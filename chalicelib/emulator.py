@@ -1,0 +1,134 @@
+"""The local stack: moto in server mode, the tables and keys, demo data, `chalice local`.
+
+`python -m chalicelib.emulator [--port 8000] [--emulator-port 4566] [--no-app]`
+The app runs the same code paths as in AWS; only the endpoint URL differs. Ctrl-C
+(SIGINT) or SIGTERM stops `chalice local` and the emulator together. A line starting
+with `GATEHOUSE READY` (then JSON) tells scripts the stack is up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from chalicelib.admin import PROJECT_DIR, apply_stage_env
+
+LOCAL_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def provision() -> None:
+    """Create every table from the models and an active signing key per algorithm."""
+    from chalicelib import keys
+    from chalicelib.models import create_tables
+
+    create_tables()
+    for alg in sorted(keys.ALGORITHMS):
+        keys.ensure_active(alg)
+
+
+def seed_demo() -> dict[str, Any]:
+    from chalicelib.registration import create_client
+
+    service, secret = create_client(
+        name="Demo service",
+        grant_types=["client_credentials"],
+        scope="api:read api:write",
+    )
+    return {"service": {"client_id": service.client_id, "client_secret": secret}}
+
+
+def _banner(issuer: str, emulator: str, demo: dict[str, Any]) -> str:
+    service = demo["service"]
+    return "\n".join(
+        [
+            "Gatehouse local stack",
+            f"  emulator   {emulator}",
+            f"  issuer     {issuer}",
+            f"  discovery  {issuer}/.well-known/openid-configuration",
+            "  demo service client (client_credentials, scope 'api:read api:write')",
+            f"    client_id      {service['client_id']}",
+            f"    client_secret  {service['client_secret']}",
+            "  try:",
+            f"    curl -s -u '{service['client_id']}:{service['client_secret']}' \\",
+            f"      -d grant_type=client_credentials {issuer}/token",
+            "",
+        ]
+    )
+
+
+def _start_app(port: int) -> subprocess.Popen[bytes]:
+    chalice = str(Path(sys.executable).parent / "chalice")
+    command = [
+        chalice, "local", "--stage", "local",
+        "--no-autoreload", "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=PROJECT_DIR, env=os.environ.copy())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.emulator")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument(
+        "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", 4566))
+    )
+    parser.add_argument("--no-app", action="store_true", help="run only the emulator")
+    parser.add_argument("--no-demo", action="store_true", help="seed no demo data")
+    args = parser.parse_args(argv)
+
+    for name, value in LOCAL_AWS_ENV.items():
+        os.environ.setdefault(name, value)
+    os.environ["EMULATOR_PORT"] = str(args.emulator_port)
+    os.environ["PORT"] = str(args.port)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    apply_stage_env("local")
+
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib.config import get_settings
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.emulator_port, verbose=False)
+    server.start()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    app = None
+    try:
+        provision()
+        demo = {} if args.no_demo else seed_demo()
+        settings = get_settings()
+        if demo:
+            print(_banner(settings.issuer, settings.endpoint_url or "", demo), flush=True)
+        if not args.no_app:
+            app = _start_app(args.port)
+        ready = {"issuer": settings.issuer, "endpoint_url": settings.endpoint_url, **demo}
+        print("GATEHOUSE READY " + json.dumps(ready), flush=True)
+        while not stop.wait(0.5):
+            if app is not None and app.poll() is not None:
+                return app.returncode or 1
+        return 0
+    finally:
+        if app is not None and app.poll() is None:
+            app.terminate()
+            try:
+                app.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                app.kill()
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

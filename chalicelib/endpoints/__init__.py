@@ -1,0 +1,1 @@
+"""HTTP endpoints: each reads its request, runs named steps, and returns a Response."""

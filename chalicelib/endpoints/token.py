@@ -1,0 +1,39 @@
+"""The token endpoint, RFC 6749 §3.2, as a straight line of named steps.
+
+parse form (duplicates rejected) -> authenticate client -> grant type supported ->
+grant type allowed for this client -> the grant -> no-store JSON response (§5.1).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import clients
+from chalicelib.clients import Client
+from chalicelib.errors import UnauthorizedClient, UnsupportedGrantType
+from chalicelib.grants import GRANTS
+from chalicelib.http import form_params, json_response
+
+
+def handle(request: Any) -> Response:
+    params = form_params(request)
+    client = clients.authenticate(request, params)
+    grant_type = params.require("grant_type")
+    grant = supported_grant(grant_type)
+    check_allowed(client, grant_type)
+    return json_response(grant.handle(params, client))
+
+
+def supported_grant(grant_type: str) -> ModuleType:
+    grant = GRANTS.get(grant_type)
+    if grant is None:
+        raise UnsupportedGrantType(f"Unsupported grant_type: {grant_type[:80]}")
+    return grant
+
+
+def check_allowed(client: Client, grant_type: str) -> None:
+    if not client.allows_grant(grant_type):
+        raise UnauthorizedClient(f"Client is not registered for {grant_type}")

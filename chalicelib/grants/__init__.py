@@ -1,0 +1,15 @@
+"""The grant registry: grant_type -> module with GRANT_TYPE and handle(params, client).
+
+RFC 6749 §4 and its extensions. The table is explicit: a grant exists when it is listed
+here, and discovery advertises exactly these keys.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from chalicelib.grants import client_credentials
+
+GRANTS: dict[str, ModuleType] = {
+    client_credentials.GRANT_TYPE: client_credentials,
+}

@@ -1,0 +1,233 @@
+"""DynamoDB tables, one per record kind: the one source of the table layouts.
+
+Every record that expires carries `expires_at` (epoch seconds), which is the table's TTL
+attribute. DynamoDB deletes expired items lazily (up to days late), so readers check
+`expires_at` themselves (`is_live`). Secrets are stored as SHA-256 only (hash keys named
+`*_hash`). The emulator and infra/ both build the tables from these classes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+
+TTL_ATTRIBUTE = "expires_at"
+
+
+def _meta(name: str) -> type:
+    settings = get_settings()
+    return type(
+        "Meta",
+        (),
+        {
+            "table_name": settings.table_prefix + name,
+            "region": settings.region,
+            "host": settings.endpoint_url,
+            "billing_mode": "PAY_PER_REQUEST",
+            "max_retry_attempts": settings.aws_retry_attempts,
+            "connect_timeout_seconds": 2,
+            "read_timeout_seconds": 5,
+        },
+    )
+
+
+def _index_meta(name: str) -> type:
+    return type("Meta", (), {"index_name": name, "projection": AllProjection()})
+
+
+def now() -> int:
+    return int(time.time())
+
+
+class Expiring(Model):
+    expires_at = NumberAttribute()
+
+    def is_live(self, at: int | None = None) -> bool:
+        return self.expires_at > (now() if at is None else at)
+
+
+class ClientModel(Model):
+    Meta = _meta("clients")
+    client_id = UnicodeAttribute(hash_key=True)
+    secret_hash = UnicodeAttribute(null=True)
+    name = UnicodeAttribute()
+    redirect_uris = ListAttribute(of=UnicodeAttribute, default=list)
+    post_logout_redirect_uris = ListAttribute(of=UnicodeAttribute, default=list)
+    grant_types = ListAttribute(of=UnicodeAttribute, default=list)
+    response_types = ListAttribute(of=UnicodeAttribute, default=list)
+    scope = UnicodeAttribute(default="")
+    token_endpoint_auth_method = UnicodeAttribute(default="client_secret_basic")
+    public = BooleanAttribute(default=False)
+    allow_tokens_via_browser = BooleanAttribute(default=False)
+    require_pkce = BooleanAttribute(default=False)
+    allow_plain_pkce = BooleanAttribute(default=False)
+    can_introspect = BooleanAttribute(default=False)
+    id_token_signed_response_alg = UnicodeAttribute(default="RS256")
+    access_token_lifetime = NumberAttribute(null=True)
+    created_at = NumberAttribute(default=now)
+
+
+class SubIndex(GlobalSecondaryIndex):
+    Meta = _index_meta("sub-index")
+    sub = UnicodeAttribute(hash_key=True)
+
+
+class UserModel(Model):
+    Meta = _meta("users")
+    username = UnicodeAttribute(hash_key=True)
+    sub = UnicodeAttribute()
+    sub_index = SubIndex()
+    password_hash = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    email_verified = BooleanAttribute(default=False)
+    name = UnicodeAttribute(null=True)
+    disabled = BooleanAttribute(default=False)
+    created_at = NumberAttribute(default=now)
+
+
+class AuthorizationCodeModel(Expiring):
+    Meta = _meta("codes")
+    code_hash = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute()
+    redirect_uri = UnicodeAttribute()
+    scope = UnicodeAttribute(default="")
+    sub = UnicodeAttribute()
+    session_id = UnicodeAttribute(null=True)
+    nonce = UnicodeAttribute(null=True)
+    code_challenge = UnicodeAttribute(null=True)
+    code_challenge_method = UnicodeAttribute(null=True)
+    auth_time = NumberAttribute()
+    redeemed_at = NumberAttribute(null=True)
+    issued_jtis = ListAttribute(of=UnicodeAttribute, default=list)
+    refresh_family_id = UnicodeAttribute(null=True)
+
+
+class UserCodeIndex(GlobalSecondaryIndex):
+    Meta = _index_meta("user-code-index")
+    user_code = UnicodeAttribute(hash_key=True)
+
+
+class DeviceCodeModel(Expiring):
+    Meta = _meta("device-codes")
+    device_code_hash = UnicodeAttribute(hash_key=True)
+    user_code = UnicodeAttribute()
+    user_code_index = UserCodeIndex()
+    client_id = UnicodeAttribute()
+    scope = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default="pending")
+    sub = UnicodeAttribute(null=True)
+    auth_time = NumberAttribute(null=True)
+    interval = NumberAttribute()
+    last_poll_at = NumberAttribute(default=0)
+    issued_at = NumberAttribute(null=True)
+
+
+class RefreshTokenModel(Expiring):
+    Meta = _meta("refresh-tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    family_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    scope = UnicodeAttribute(default="")
+    auth_time = NumberAttribute(null=True)
+    idle_expires_at = NumberAttribute()
+    used_at = NumberAttribute(null=True)
+    successor_hash = UnicodeAttribute(null=True)
+    created_at = NumberAttribute(default=now)
+
+
+class SessionModel(Expiring):
+    Meta = _meta("sessions")
+    session_hash = UnicodeAttribute(hash_key=True)
+    sub = UnicodeAttribute()
+    username = UnicodeAttribute()
+    auth_time = NumberAttribute()
+    csrf_secret = UnicodeAttribute(null=True)
+
+
+class ConsentModel(Expiring):
+    Meta = _meta("consents")
+    sub = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute(range_key=True)
+    scopes = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class RevokedTokenModel(Expiring):
+    """Access-token denylist: a jti stays here until the token's own exp."""
+
+    Meta = _meta("revoked-tokens")
+    jti = UnicodeAttribute(hash_key=True)
+
+
+class CounterModel(Expiring):
+    """Fixed-window counters for brute-force limits (password grant, user codes)."""
+
+    Meta = _meta("counters")
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+
+
+class SigningKeyModel(Model):
+    Meta = _meta("signing-keys")
+    kid = UnicodeAttribute(hash_key=True)
+    alg = UnicodeAttribute()
+    kms_key_id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    public_jwk = UnicodeAttribute()
+    created_at = NumberAttribute(default=now)
+    activated_at = NumberAttribute(null=True)
+    retired_at = NumberAttribute(null=True)
+    encrypted_private_key = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    ClientModel,
+    UserModel,
+    AuthorizationCodeModel,
+    DeviceCodeModel,
+    RefreshTokenModel,
+    SessionModel,
+    ConsentModel,
+    RevokedTokenModel,
+    CounterModel,
+    SigningKeyModel,
+)
+
+
+def has_ttl(model: type[Model]) -> bool:
+    return TTL_ATTRIBUTE in model.get_attributes()
+
+
+def create_tables() -> list[str]:
+    """Create every missing table (with TTL enabled); used by the emulator and tests."""
+    created = []
+    for model in ALL_MODELS:
+        if model.exists():
+            continue
+        model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+        if has_ttl(model):
+            model._get_connection().update_time_to_live(TTL_ATTRIBUTE)
+        created.append(model.Meta.table_name)
+    return created
+
+
+def table_layout(model: type[Model]) -> dict[str, Any]:
+    """The key schema, attribute types, indexes and TTL of a model, for the infra check."""
+    schema = model._get_schema()
+    return {
+        "key_schema": schema["key_schema"],
+        "attribute_definitions": schema["attribute_definitions"],
+        "indexes": sorted(i["index_name"] for i in schema.get("global_secondary_indexes", [])),
+        "ttl": TTL_ATTRIBUTE if has_ttl(model) else None,
+    }

@@ -1,0 +1,58 @@
+"""Fixed-window attempt counters for brute-force limits (RFC 6749 §10.10, RFC 8628 §5.1).
+
+One atomic ADD per counted failure; the counter item expires with its window. Decisions:
+a window starts at the first failure (the item's `expires_at`), so a key that reached its
+limit is refused until that window ends; reads are consistent so Lambdas agree.
+"""
+
+from __future__ import annotations
+
+from chalicelib.models import CounterModel, now
+
+
+def _window_key(kind: str, subject: str) -> str:
+    return f"{kind}#{subject}"
+
+
+def count_of(kind: str, subject: str) -> int:
+    """Failures recorded in the live window (0 when none or the window has passed)."""
+    try:
+        record = CounterModel.get(_window_key(kind, subject), consistent_read=True)
+    except CounterModel.DoesNotExist:
+        return 0
+    return int(record.count) if record.is_live() else 0
+
+
+def is_limited(kind: str, subject: str, limit: int) -> bool:
+    return count_of(kind, subject) >= limit
+
+
+def record_failure(kind: str, subject: str, window_seconds: int) -> int:
+    """Add one failure; a window that has passed starts again. Returns the new count."""
+    from pynamodb.exceptions import UpdateError
+
+    record = CounterModel(key=_window_key(kind, subject))
+    for _ in range(3):
+        at = now()
+        try:
+            record.update(
+                actions=[CounterModel.count.add(1)], condition=CounterModel.expires_at > at
+            )
+            return int(record.count)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        try:  # no live window: start one, unless another request just did
+            record.update(
+                actions=[
+                    CounterModel.count.set(1),
+                    CounterModel.expires_at.set(at + window_seconds),
+                ],
+                condition=CounterModel.expires_at.does_not_exist()
+                | (CounterModel.expires_at <= at),
+            )
+            return 1
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return int(record.count)
