@@ -125,4 +125,4 @@ def describe(client: Client) -> dict[str, Any]:
     """The client's metadata as JSON, never its secret hash."""
     view = asdict(client)
     view.pop("secret_hash")
-    return view
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in view.items()}

@@ -1,0 +1,102 @@
+"""AWS faults (throttling, KMS down) answer 503 temporarily_unavailable and lose nothing.
+
+Faults are injected at the botocore layer (a before-call handler on the real client), so
+our code runs unchanged down to the AWS SDK.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+
+from tests.conftest import basic, post_form
+
+GRANT = {"grant_type": "client_credentials"}
+
+
+@contextmanager
+def aws_fault(client: Any, operation: str, code: str, status: int = 400) -> Iterator[list[str]]:
+    calls: list[str] = []
+
+    def fail(**_: Any) -> tuple[Any, dict[str, Any]]:
+        calls.append(operation)
+        error = {"Error": {"Code": code, "Message": "injected"}}
+        return AWSResponse("https://fault", status, {}, None), {
+            **error,
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+
+    event = f"before-call.{client.meta.service_model.service_name}.{operation}"
+    client.meta.events.register(event, fail)
+    try:
+        yield calls
+    finally:
+        client.meta.events.unregister(event, fail)
+
+
+def dynamodb_client() -> Any:
+    from chalicelib.models import ClientModel
+
+    return ClientModel._get_connection().connection.client
+
+
+def test_throttled_dynamodb_read_is_503_with_retry_after_and_nothing_lost(http, make_client):
+    client, secret = make_client()
+    with aws_fault(dynamodb_client(), "GetItem", "ProvisionedThroughputExceededException") as calls:
+        response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
+    assert calls, "the fault was not reached"
+    assert response.status_code == 503
+    assert json.loads(response.body)["error"] == "temporarily_unavailable"
+    assert int(response.headers["Retry-After"]) > 0
+    # the same request succeeds once DynamoDB recovers
+    assert post_form(http, "/token", GRANT, basic(client.client_id, secret)).status_code == 200
+
+
+def test_failing_kms_sign_is_503(http, make_client):
+    from chalicelib import keys
+
+    client, secret = make_client()
+    with aws_fault(keys.kms_client(), "Sign", "KMSInternalException", 500) as calls:
+        response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
+    assert calls
+    assert response.status_code == 503
+    assert json.loads(response.body)["error"] == "temporarily_unavailable"
+    assert post_form(http, "/token", GRANT, basic(client.client_id, secret)).status_code == 200
+
+
+def test_disabled_kms_key_is_503_not_500(http, make_client):
+    from chalicelib import keys
+
+    client, secret = make_client()
+    with aws_fault(keys.kms_client(), "Sign", "DisabledException"):
+        response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
+    assert response.status_code == 503
+
+
+def test_unexpected_exception_is_generic_server_error_without_internals(http, make_client, caplog):
+    # A KMS answer our code cannot parse stands for any bug: a 500 that leaks nothing.
+    from chalicelib import keys
+
+    client, secret = make_client()
+
+    def garbage(**_: Any) -> tuple[Any, dict[str, Any]]:
+        return AWSResponse("https://fault", 200, {}, None), {
+            "Signature": "not-bytes",
+            "ResponseMetadata": {"HTTPStatusCode": 200},
+        }
+
+    events = keys.kms_client().meta.events
+    events.register("before-call.kms.Sign", garbage)
+    try:
+        response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
+    finally:
+        events.unregister("before-call.kms.Sign", garbage)
+    body = json.loads(response.body)
+    assert response.status_code == 500
+    assert body == {"error": "server_error", "error_description": body["error_description"]}
+    assert "Traceback" not in response.body.decode() and "not-bytes" not in response.body.decode()
+    assert secret not in caplog.text
