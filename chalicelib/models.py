@@ -222,12 +222,17 @@ def create_tables() -> list[str]:
     return created
 
 
-def table_layout(model: type[Model]) -> dict[str, Any]:
-    """The key schema, attribute types, indexes and TTL of a model, for the infra check."""
+def full_layout(model: type[Model]) -> dict[str, Any]:
+    """Key schema, attribute types, indexes and TTL of a model, for infra/ and its check."""
     schema = model._get_schema()
     return {
-        "key_schema": schema["key_schema"],
-        "attribute_definitions": schema["attribute_definitions"],
-        "indexes": sorted(i["index_name"] for i in schema.get("global_secondary_indexes", [])),
+        "key_schema": sorted(schema["key_schema"], key=lambda k: k["KeyType"]),
+        "attribute_definitions": sorted(
+            schema["attribute_definitions"], key=lambda a: a["AttributeName"]
+        ),
+        "indexes": [
+            {"IndexName": i["index_name"], "KeySchema": i["key_schema"]}
+            for i in schema.get("global_secondary_indexes", [])
+        ],
         "ttl": TTL_ATTRIBUTE if has_ttl(model) else None,
     }

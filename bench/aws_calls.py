@@ -1,0 +1,34 @@
+"""AWS API calls per client_credentials request, cold (new container) and warm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import botocore.client
+
+from bench.harness import stack
+
+
+def run() -> dict[str, Any]:
+    calls: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(f"{self.meta.service_model.service_name}:{operation}")
+        return real(self, operation, params)
+
+    with stack() as (http, headers):
+        from chalicelib import clients, keys
+
+        clients.reset_cache()
+        keys.reset_cache()
+        botocore.client.BaseClient._make_api_call = counting
+        try:
+            http.post("/token", body="grant_type=client_credentials", headers=headers)
+            cold = list(calls)
+            calls.clear()
+            http.post("/token", body="grant_type=client_credentials", headers=headers)
+            warm = list(calls)
+        finally:
+            botocore.client.BaseClient._make_api_call = real
+    return {"client_credentials cold": cold, "client_credentials warm": warm}

@@ -1,0 +1,42 @@
+"""A moto-backed app with one confidential client, shared by the benchmarks."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "ISSUER": "https://bench.test",
+        "TABLE_PREFIX": "gatehouse-bench-",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("GATEHOUSE_EMULATOR", None)
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@contextmanager
+def stack() -> Iterator[tuple[Any, dict[str, str]]]:
+    """(chalice test http client, headers for a client_credentials request)."""
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from app import app
+    from chalicelib.emulator import provision
+    from chalicelib.registration import create_client
+
+    with mock_aws(), Client(app, stage_name="bench") as client:
+        provision()
+        registered, secret = create_client(name="bench", grant_types=["client_credentials"])
+        raw = f"{registered.client_id}:{secret}".encode()
+        headers = {**FORM, "Authorization": "Basic " + base64.b64encode(raw).decode()}
+        yield client.http, headers

@@ -1,0 +1,45 @@
+"""infra/ is held to the models: the template is what the models generate, and it lints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "infra" / "template.json"
+
+
+def test_committed_template_matches_the_models():
+    from infra.generate import render
+
+    assert TEMPLATE.read_text() == render(), "run `python -m infra.generate` and commit"
+
+
+def test_every_expiring_table_has_ttl_on_expires_at_in_the_template():
+    from chalicelib.models import ALL_MODELS, has_ttl
+
+    resources = json.loads(TEMPLATE.read_text())["Resources"]
+    for model in ALL_MODELS:
+        table = resources[model.__name__.removesuffix("Model") + "Table"]["Properties"]
+        ttl = table.get("TimeToLiveSpecification")
+        assert (ttl == {"AttributeName": "expires_at", "Enabled": True}) == has_ttl(model)
+
+
+def test_template_passes_cfn_lint():
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_provisioning_enables_ttl_on_every_expiring_table(aws):
+    from chalicelib.models import ALL_MODELS, has_ttl
+
+    dynamodb = boto3.client("dynamodb")
+    for model in ALL_MODELS:
+        status = dynamodb.describe_time_to_live(TableName=model.Meta.table_name)
+        enabled = status["TimeToLiveDescription"].get("TimeToLiveStatus") == "ENABLED"
+        assert enabled == has_ttl(model), model.__name__
