@@ -40,8 +40,7 @@ OFFLINE_ACCESS = "offline_access"
 TOKEN_LENGTH = len(random_token())
 TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 ROTATION_ATTEMPTS = 4
-# Transaction items in pynamodb's order: condition checks, puts, updates.
-FAMILY_ITEM, NEW_TOKEN_ITEM, OLD_TOKEN_ITEM = range(3)
+FAMILY_ITEM = 0  # pynamodb sends condition checks first, then puts, then updates
 INVALID = "The refresh token is invalid, expired or revoked"
 
 
@@ -140,9 +139,10 @@ def _rotate_once(record: RefreshTokenModel, token: str) -> str:
     )  # fmt: skip
     old = RefreshTokenModel(token_hash=record.token_hash)
     with transact_write() as tx:
-        tx.condition_check(
-            RefreshFamilyModel, record.family_id, condition=_family_live_condition(at)
+        family_live = RefreshFamilyModel.revoked_at.does_not_exist() & (
+            RefreshFamilyModel.expires_at > at
         )
+        tx.condition_check(RefreshFamilyModel, record.family_id, condition=family_live)
         tx.save(new, condition=RefreshTokenModel.token_hash.does_not_exist())
         tx.update(
             old,
@@ -202,9 +202,11 @@ def describe(token: str, client: Any) -> dict[str, Any] | None:
     at = now()
     if record is None or record.client_id != client.client_id or record.used_at is not None:
         return None
-    if record.idle_expires_at <= at or not record.is_live(at):
-        return None
-    if not family_is_live(record.family_id, at):
+    if (
+        record.idle_expires_at <= at
+        or not record.is_live(at)
+        or not family_is_live(record.family_id)
+    ):
         return None
     return {
         "scope": record.scope,
@@ -243,10 +245,6 @@ def _derive(token: str, nonce: str) -> str:
 def _in_grace(record: RefreshTokenModel, at: int) -> bool:
     grace = get_settings().refresh_grace_seconds
     return record.used_at is not None and at < record.used_at + grace
-
-
-def _family_live_condition(at: int) -> Any:
-    return RefreshFamilyModel.revoked_at.does_not_exist() & (RefreshFamilyModel.expires_at > at)
 
 
 def _failed_item(exc: Any) -> int | None:
