@@ -40,3 +40,19 @@ def token():
     from chalicelib.endpoints import token
 
     return token.handle(app.current_request)
+
+
+@app.route("/revoke", methods=["POST"], content_types=FORM)
+@json_errors
+def revoke():
+    from chalicelib.endpoints import revocation
+
+    return revocation.handle(app.current_request)
+
+
+@app.route("/introspect", methods=["POST"], content_types=FORM)
+@json_errors
+def introspect():
+    from chalicelib.endpoints import introspection
+
+    return introspection.handle(app.current_request)

@@ -43,6 +43,9 @@ class Settings:
     refresh_absolute_lifetime: int
     refresh_idle_lifetime: int
     refresh_grace_seconds: int
+    password_user_failure_limit: int
+    password_ip_failure_limit: int
+    password_failure_window: int
     session_lifetime: int
     device_code_lifetime: int
     device_poll_interval: int
@@ -97,6 +100,9 @@ def get_settings() -> Settings:
         refresh_absolute_lifetime=_int("REFRESH_ABSOLUTE_LIFETIME", 30 * 86400),
         refresh_idle_lifetime=_int("REFRESH_IDLE_LIFETIME", 14 * 86400),
         refresh_grace_seconds=_int("REFRESH_GRACE_SECONDS", 0),
+        password_user_failure_limit=_int("PASSWORD_USER_FAILURE_LIMIT", 5),
+        password_ip_failure_limit=_int("PASSWORD_IP_FAILURE_LIMIT", 20),
+        password_failure_window=_int("PASSWORD_FAILURE_WINDOW", 15 * 60),
         session_lifetime=_int("SESSION_LIFETIME", 8 * 3600),
         device_code_lifetime=_int("DEVICE_CODE_LIFETIME", 600),
         device_poll_interval=_int("DEVICE_POLL_INTERVAL", 5),

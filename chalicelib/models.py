@@ -144,7 +144,20 @@ class RefreshTokenModel(Expiring):
     idle_expires_at = NumberAttribute()
     used_at = NumberAttribute(null=True)
     successor_hash = UnicodeAttribute(null=True)
+    successor_nonce = UnicodeAttribute(null=True)
     created_at = NumberAttribute(default=now)
+
+
+class RefreshFamilyModel(Expiring):
+    """One grant's chain of refresh tokens; `revoked_at` kills every token in it at once."""
+
+    Meta = _meta("refresh-families")
+    family_id = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    created_at = NumberAttribute(default=now)
+    revoked_at = NumberAttribute(null=True)
+    revoked_reason = UnicodeAttribute(null=True)
 
 
 class SessionModel(Expiring):
@@ -197,12 +210,23 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuthorizationCodeModel,
     DeviceCodeModel,
     RefreshTokenModel,
+    RefreshFamilyModel,
     SessionModel,
     ConsentModel,
     RevokedTokenModel,
     CounterModel,
     SigningKeyModel,
 )
+
+
+def transact_write() -> Any:
+    """A pynamodb TransactWrite sharing the models' endpoint, timeouts and retries.
+
+    Any table's connection serves every table: each item names its own table.
+    """
+    from pynamodb.transactions import TransactWrite
+
+    return TransactWrite(connection=ClientModel._get_connection().connection)
 
 
 def has_ttl(model: type[Model]) -> bool:

@@ -27,6 +27,11 @@ def is_limited(kind: str, subject: str, limit: int) -> bool:
     return count_of(kind, subject) >= limit
 
 
+def clear(kind: str, subject: str) -> None:
+    """Forget a key's failures (a success resets the per-username count, never per-IP)."""
+    CounterModel(key=_window_key(kind, subject)).delete()
+
+
 def record_failure(kind: str, subject: str, window_seconds: int) -> int:
     """Add one failure; a window that has passed starts again. Returns the new count."""
     from pynamodb.exceptions import UpdateError

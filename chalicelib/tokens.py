@@ -26,6 +26,9 @@ MAX_TOKEN_BYTES = 8192
 ACCEPTED_ALGS = frozenset(keys.ALGORITHMS)
 FORBIDDEN_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "crit"})
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+# Ties an access token to the refresh-token family it came with: revoking the family
+# (RFC 7009 §2.1) makes it inactive at introspection and userinfo too.
+REFRESH_FAMILY_CLAIM = "refresh_family"
 
 
 def random_token() -> str:
@@ -53,6 +56,7 @@ def issue_access_token(
     audience: str | list[str],
     auth_time: int | None = None,
     now: int,
+    refresh_family: str | None = None,
 ) -> IssuedToken:
     settings = get_settings()
     lifetime = client.access_token_lifetime or settings.access_token_lifetime
@@ -70,6 +74,8 @@ def issue_access_token(
         claims["scope"] = scope
     if auth_time is not None:
         claims["auth_time"] = auth_time
+    if refresh_family is not None:
+        claims[REFRESH_FAMILY_CLAIM] = refresh_family
     token = keys.sign_jwt(claims, typ="at+jwt")
     return IssuedToken(token=token, jti=jti, exp=now + lifetime, expires_in=lifetime)
 
@@ -83,7 +89,7 @@ def _verification_key(kid: str, jwk_json: str) -> Any:
 
 def verify_access_token(token: str, *, check_revoked: bool = True) -> dict[str, Any]:
     """The claims of a valid access token we issued; InvalidToken for anything else."""
-    if not token or len(token) > MAX_TOKEN_BYTES:
+    if not token or len(token.encode()) > MAX_TOKEN_BYTES:
         raise InvalidToken("The access token is invalid")
     try:
         header = jwt.get_unverified_header(token)
@@ -105,18 +111,30 @@ def verify_access_token(token: str, *, check_revoked: bool = True) -> dict[str, 
         )
     except jwt.InvalidTokenError as exc:
         raise InvalidToken("The access token is invalid", detail=type(exc).__name__) from exc
-    if check_revoked and is_revoked(claims["jti"]):
+    if check_revoked and _is_revoked(claims):
         raise InvalidToken("The access token is invalid", detail="revoked")
     return claims
 
 
 def _check_header(header: dict[str, Any]) -> None:
-    if header.get("alg") not in ACCEPTED_ALGS:
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ACCEPTED_ALGS:
         raise InvalidToken("The access token is invalid", detail="algorithm")
     if FORBIDDEN_HEADERS & header.keys():
         raise InvalidToken("The access token is invalid", detail="forbidden header")
     if str(header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
         raise InvalidToken("The access token is invalid", detail="typ")
+
+
+def _is_revoked(claims: dict[str, Any]) -> bool:
+    if not isinstance(claims["jti"], str) or is_revoked(claims["jti"]):
+        return True
+    family = claims.get(REFRESH_FAMILY_CLAIM)
+    if family is None:
+        return False
+    from chalicelib import refresh_tokens
+
+    return not isinstance(family, str) or not refresh_tokens.family_is_live(family)
 
 
 def is_revoked(jti: str) -> bool:

@@ -1,7 +1,8 @@
 """Discovery (OIDC Discovery 1.0 §3, RFC 8414 §2) and the JWKS (RFC 7517 §5).
 
 One function builds the metadata for both well-known paths; it advertises only what is
-implemented (the grant registry is the source of `grant_types_supported`).
+implemented (the grant registry is the source of `grant_types_supported`; `offline_access`
+is always a supported scope because refresh tokens hang on it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from chalicelib.grants import GRANTS
 from chalicelib.keys import ALGORITHMS
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+# Public clients may revoke their own tokens (RFC 7009 §2.1); only confidential ones introspect.
+REVOCATION_AUTH_METHODS = [*AUTH_METHODS, "none"]
+OFFLINE_ACCESS = "offline_access"
 
 
 def metadata() -> dict[str, Any]:
@@ -24,7 +28,11 @@ def metadata() -> dict[str, Any]:
         "jwks_uri": f"{issuer}/jwks.json",
         "grant_types_supported": sorted(GRANTS),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
-        "scopes_supported": list(settings.scopes_supported),
+        "revocation_endpoint": f"{issuer}/revoke",
+        "revocation_endpoint_auth_methods_supported": REVOCATION_AUTH_METHODS,
+        "introspection_endpoint": f"{issuer}/introspect",
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "scopes_supported": list(dict.fromkeys([*settings.scopes_supported, OFFLINE_ACCESS])),
         "response_types_supported": [],
         "access_token_signing_alg_values_supported": sorted(ALGORITHMS),
     }

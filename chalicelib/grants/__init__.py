@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from chalicelib.grants import client_credentials
+from chalicelib.grants import client_credentials, password, refresh_token
 
 GRANTS: dict[str, ModuleType] = {
     client_credentials.GRANT_TYPE: client_credentials,
+    password.GRANT_TYPE: password,
+    refresh_token.GRANT_TYPE: refresh_token,
 }

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-CHALICE = str(Path(sys.executable).parent / "chalice")
+CHALICE_LOCAL = [sys.executable, "-m", "tests.e2e.chalice_local", "local"]
 
 
 def free_port() -> int:
@@ -68,6 +69,13 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory) as running:
+        yield running
+
+
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[Stack]:
+    """Start a stack; `settings` are extra environment variables for it (e.g. lifetimes)."""
     emulator_port, app_port = free_port(), free_port()
     log_dir = tmp_path_factory.mktemp("stack")
     env = {
@@ -76,6 +84,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PORT": str(app_port),
         "GATEHOUSE_EMULATOR": "true",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     for name in ("ISSUER", "TABLE_PREFIX", "KEY_ALIAS_PREFIX", "GATEHOUSE_STAGE"):
         env.pop(name, None)
@@ -93,7 +102,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             time.sleep(0.2)
         app_log = (log_dir / "app.log").open("w")
         app = subprocess.Popen(
-            [CHALICE, "local", "--stage", "local", "--no-autoreload", "--port", str(app_port)],
+            [*CHALICE_LOCAL, "--stage", "local", "--no-autoreload", "--port", str(app_port)],
             cwd=ROOT, env=env, stdout=app_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         issuer = f"http://127.0.0.1:{app_port}"

@@ -1,0 +1,72 @@
+"""Token introspection, RFC 7662, as a straight line of named steps.
+
+parse form -> authenticate client -> client may introspect -> token required -> describe
+it -> no-store JSON. Decisions:
+* Only confidential clients registered with `can_introspect` may call (§2.1, §4); another
+  authenticated client gets 403 unauthorized_client, a failed authentication 401.
+* Anything not active (expired, revoked, malformed, another issuer, a bad signature, a
+  forged header, a refresh token of another client) is `{"active": false}` and nothing
+  else (§2.2), so the answer never tells those apart.
+* Access tokens: any introspecting client may ask (they are resource servers);
+  `token_type` is "Bearer" (§2.2 points at RFC 6749 §5.1). Refresh tokens: only their own
+  client, `token_type` "refresh_token" (§5.1 names no type for them); a refresh token of a
+  disabled user is inactive, as it could no longer be used.
+* `token_type_hint` sets the order of lookups only (§2.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import clients, refresh_tokens, tokens, users
+from chalicelib.clients import Client
+from chalicelib.endpoints.revocation import by_hint
+from chalicelib.errors import InvalidToken, UnauthorizedClient
+from chalicelib.http import form_params, json_response
+
+ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti")
+
+
+def handle(request: Any) -> Response:
+    params = form_params(request)
+    client = clients.authenticate(request, params)
+    check_may_introspect(client)
+    token = params.require("token")
+    for token_type in by_hint(params.get("token_type_hint")):
+        members = DESCRIBERS[token_type](token, client)
+        if members is not None:
+            return json_response({"active": True, **members})
+    return json_response({"active": False})
+
+
+def check_may_introspect(client: Client) -> None:
+    if client.public or not client.can_introspect:
+        raise UnauthorizedClient("Client may not introspect tokens", status_code=403)
+
+
+def describe_access_token(token: str, client: Client) -> dict[str, Any] | None:
+    try:
+        claims = tokens.verify_access_token(token)
+    except InvalidToken:
+        return None
+    members = {name: claims[name] for name in ACCESS_TOKEN_MEMBERS if name in claims}
+    if "auth_time" in claims:
+        members["auth_time"] = claims["auth_time"]
+    return {**members, "token_type": "Bearer"}
+
+
+def describe_refresh_token(token: str, client: Client) -> dict[str, Any] | None:
+    members = refresh_tokens.describe(token, client)
+    if members is None:
+        return None
+    user = users.get_user_by_sub(members["sub"])
+    return members if user is not None and not user.disabled else None
+
+
+DESCRIBERS: dict[str, Callable[[str, Client], dict[str, Any] | None]] = {
+    "access_token": describe_access_token,
+    "refresh_token": describe_refresh_token,
+}

@@ -1,0 +1,54 @@
+"""The rotation transaction decides races that slip past the first read.
+
+Each test interleaves two requests by hand at the point where threads would race: both
+have read the token as unused, then both try to rotate it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib import clients, refresh_tokens
+from chalicelib.errors import InvalidGrant
+from tests.tokens.conftest import App, offline_tokens
+
+
+def test_second_of_two_racing_rotations_loses_and_revokes_the_family(
+    http: Any, user: Any, app: App
+) -> None:
+    token = offline_tokens(http, app)["refresh_token"]
+    client = clients.get_client(app.client_id)
+    first, second = refresh_tokens.load(token, client), refresh_tokens.load(token, client)
+    successor = refresh_tokens.rotate(first, token)
+    with pytest.raises(InvalidGrant):
+        refresh_tokens.rotate(second, token)
+    assert not refresh_tokens.family_is_live(first.family_id)
+    assert refresh_tokens.describe(successor, client) is None
+
+
+def test_racing_rotation_inside_grace_window_gets_the_same_successor(
+    http: Any, user: Any, app: App, settings_env: Any
+) -> None:
+    settings_env(REFRESH_GRACE_SECONDS="30")
+    token = offline_tokens(http, app)["refresh_token"]
+    client = clients.get_client(app.client_id)
+    first, second = refresh_tokens.load(token, client), refresh_tokens.load(token, client)
+    assert refresh_tokens.rotate(first, token) == refresh_tokens.rotate(second, token)
+    assert refresh_tokens.family_is_live(first.family_id)
+
+
+def test_rotation_racing_a_revocation_fails_and_writes_no_successor(
+    http: Any, user: Any, app: App
+) -> None:
+    from chalicelib.models import RefreshTokenModel
+
+    token = offline_tokens(http, app)["refresh_token"]
+    client = clients.get_client(app.client_id)
+    record = refresh_tokens.load(token, client)
+    refresh_tokens.revoke_family(record.family_id)
+    with pytest.raises(InvalidGrant):
+        refresh_tokens.rotate(record, token)
+    family = list(RefreshTokenModel.scan(RefreshTokenModel.family_id == record.family_id))
+    assert [r.used_at for r in family] == [None]
