@@ -13,9 +13,10 @@ from chalicelib.config import get_settings
 from chalicelib.grants import GRANTS
 from chalicelib.keys import ALGORITHMS
 
-AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-# Public clients may revoke their own tokens (RFC 7009 §2.1); only confidential ones introspect.
-REVOCATION_AUTH_METHODS = [*AUTH_METHODS, "none"]
+CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+# Public clients send only their client_id (`none`) at /token and /revoke (RFC 7009 §2.1);
+# only confidential clients introspect.
+AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
 OFFLINE_ACCESS = "offline_access"
 
 
@@ -29,9 +30,9 @@ def metadata() -> dict[str, Any]:
         "grant_types_supported": sorted(GRANTS),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint": f"{issuer}/revoke",
-        "revocation_endpoint_auth_methods_supported": REVOCATION_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": f"{issuer}/introspect",
-        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "scopes_supported": list(dict.fromkeys([*settings.scopes_supported, OFFLINE_ACCESS])),
         "response_types_supported": [],
         "access_token_signing_alg_values_supported": sorted(ALGORITHMS),
