@@ -65,3 +65,27 @@ def logout():
     from chalicelib.endpoints import logout
 
     return logout.handle(app.current_request)
+
+
+@app.route("/authorize", methods=["GET", "POST"], content_types=FORM)
+@page_errors
+def authorize():
+    from chalicelib.endpoints import authorize
+
+    return authorize.handle(app.current_request)
+
+
+@app.route("/consent", methods=["POST"], content_types=FORM)
+@page_errors
+def consent():
+    from chalicelib.endpoints import authorize
+
+    return authorize.consent(app.current_request)
+
+
+@app.route("/userinfo", methods=["GET", "POST"], content_types=FORM)
+@json_errors
+def userinfo():
+    from chalicelib.endpoints import userinfo
+
+    return userinfo.handle(app.current_request)

@@ -19,7 +19,7 @@ from chalicelib.config import get_settings
 from chalicelib.http import form_params, query_params
 
 FORM = "login"
-MAX_RETURN_TO = 4096
+MAX_RETURN_TO = 8192
 BAD_CREDENTIALS = "The username or password is not correct."
 EXPIRED_FORM = "This form has expired. Please try again."
 TOO_MANY = "Too many failed attempts. Please wait a few minutes and try again."

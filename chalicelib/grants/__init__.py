@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from chalicelib.grants import client_credentials
+from chalicelib.grants import authorization_code, client_credentials
 
 GRANTS: dict[str, ModuleType] = {
+    authorization_code.GRANT_TYPE: authorization_code,
     client_credentials.GRANT_TYPE: client_credentials,
 }
