@@ -56,7 +56,16 @@ def _parser() -> argparse.ArgumentParser:
         client.add_parser(verb).add_argument("client_id")
     client.add_parser("list")
 
-    user = nouns.add_parser("user").add_subparsers(dest="verb", required=True)
+    _user_parser(nouns.add_parser("user").add_subparsers(dest="verb", required=True))
+
+    keys = nouns.add_parser("keys").add_subparsers(dest="verb", required=True)
+    keys.add_parser("list")
+    rotate = keys.add_parser("rotate")
+    rotate.add_argument("--alg", choices=["RS256", "ES256"], action="append", dest="algs")
+    return parser
+
+
+def _user_parser(user: Any) -> None:
     user_create = user.add_parser("create")
     user_create.add_argument("--username", required=True)
     user_create.add_argument("--password-stdin", action="store_true", required=True)
@@ -67,12 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     set_password.add_argument("--password-stdin", action="store_true", required=True)
     for verb in ("disable", "enable", "delete", "show"):
         user.add_parser(verb).add_argument("--username", required=True)
-
-    keys = nouns.add_parser("keys").add_subparsers(dest="verb", required=True)
-    keys.add_parser("list")
-    rotate = keys.add_parser("rotate")
-    rotate.add_argument("--alg", choices=["RS256", "ES256"], action="append", dest="algs")
-    return parser
 
 
 def _client(args: argparse.Namespace) -> Any:
