@@ -7,6 +7,7 @@ route needs.
 from chalice import Chalice
 
 from chalicelib.errors import json_errors
+from chalicelib.pages import page_errors
 
 app = Chalice(app_name="gatehouse")
 
@@ -56,3 +57,51 @@ def introspect():
     from chalicelib.endpoints import introspection
 
     return introspection.handle(app.current_request)
+
+
+@app.route("/login", methods=["GET"])
+@page_errors
+def login_page():
+    from chalicelib.endpoints import login
+
+    return login.show(app.current_request)
+
+
+@app.route("/login", methods=["POST"], content_types=FORM)
+@page_errors
+def login_submit():
+    from chalicelib.endpoints import login
+
+    return login.submit(app.current_request)
+
+
+@app.route("/logout", methods=["GET", "POST"], content_types=FORM)
+@page_errors
+def logout():
+    from chalicelib.endpoints import logout
+
+    return logout.handle(app.current_request)
+
+
+@app.route("/authorize", methods=["GET", "POST"], content_types=FORM)
+@page_errors
+def authorize():
+    from chalicelib.endpoints import authorize
+
+    return authorize.handle(app.current_request)
+
+
+@app.route("/consent", methods=["POST"], content_types=FORM)
+@page_errors
+def consent():
+    from chalicelib.endpoints import authorize
+
+    return authorize.consent(app.current_request)
+
+
+@app.route("/userinfo", methods=["GET", "POST"], content_types=FORM)
+@json_errors
+def userinfo():
+    from chalicelib.endpoints import userinfo
+
+    return userinfo.handle(app.current_request)

@@ -45,7 +45,13 @@ def provision() -> None:
         keys.ensure_active(alg)
 
 
+DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+
+
 def seed_demo() -> dict[str, Any]:
+    import secrets
+
+    from chalicelib import pkce, users
     from chalicelib.registration import create_client
 
     service, secret = create_client(
@@ -53,11 +59,47 @@ def seed_demo() -> dict[str, Any]:
         grant_types=["client_credentials"],
         scope="api:read api:write",
     )
-    return {"service": {"client_id": service.client_id, "client_secret": secret}}
+    web, web_secret = create_client(
+        name="Demo web app",
+        grant_types=["authorization_code"],
+        redirect_uris=[DEMO_REDIRECT_URI],
+        scope="openid profile email api:read",
+        require_pkce=True,
+    )
+    password = secrets.token_urlsafe(12)
+    users.create_user("demo", password, "demo@example.com", "Demo User")
+    verifier = secrets.token_urlsafe(48)
+    return {
+        "service": {"client_id": service.client_id, "client_secret": secret},
+        "web": {
+            "client_id": web.client_id,
+            "client_secret": web_secret,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "code_verifier": verifier,
+            "code_challenge": pkce.s256(verifier),
+        },
+        "user": {"username": "demo", "password": password},
+    }
+
+
+def authorize_url(issuer: str, web: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    query = {
+        "response_type": "code",
+        "client_id": web["client_id"],
+        "redirect_uri": web["redirect_uri"],
+        "scope": "openid profile email",
+        "state": "demo-state",
+        "nonce": "demo-nonce",
+        "code_challenge": web["code_challenge"],
+        "code_challenge_method": "S256",
+    }
+    return f"{issuer}/authorize?{urlencode(query)}"
 
 
 def _banner(issuer: str, emulator: str, demo: dict[str, Any]) -> str:
-    service = demo["service"]
+    service, web, user = demo["service"], demo["web"], demo["user"]
     return "\n".join(
         [
             "Gatehouse local stack",
@@ -70,6 +112,22 @@ def _banner(issuer: str, emulator: str, demo: dict[str, Any]) -> str:
             "  try:",
             f"    curl -s -u '{service['client_id']}:{service['client_secret']}' \\",
             f"      -d grant_type=client_credentials {issuer}/token",
+            "  demo user",
+            f"    username       {user['username']}",
+            f"    password       {user['password']}",
+            "  demo web client (authorization_code + PKCE S256, scope 'openid profile email')",
+            f"    client_id      {web['client_id']}",
+            f"    client_secret  {web['client_secret']}",
+            f"    redirect_uri   {web['redirect_uri']}",
+            "    (nothing listens there: copy the code from the browser's address bar)",
+            f"    code_verifier  {web['code_verifier']}",
+            "  sign in: open this URL in a browser, sign in as the demo user and allow",
+            f"    {authorize_url(issuer, web)}",
+            "  then exchange the code within 60 seconds:",
+            f"    curl -s -u '{web['client_id']}:{web['client_secret']}' \\",
+            "      -d grant_type=authorization_code -d code=PASTE_CODE \\",
+            f"      -d redirect_uri={web['redirect_uri']} \\",
+            f"      -d code_verifier={web['code_verifier']} {issuer}/token",
             "",
         ]
     )

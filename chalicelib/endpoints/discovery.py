@@ -2,7 +2,8 @@
 
 One function builds the metadata for both well-known paths; it advertises only what is
 implemented (the grant registry is the source of `grant_types_supported`; `offline_access`
-is always a supported scope because refresh tokens hang on it).
+is always a supported scope because refresh tokens hang on it). PKCE is advertised as
+S256 only: `plain` exists solely for clients registered for it.
 """
 
 from __future__ import annotations
@@ -12,30 +13,60 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.grants import GRANTS
 from chalicelib.keys import ALGORITHMS
+from chalicelib.users import SCOPE_CLAIMS
 
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 # Public clients send only their client_id (`none`) at /token and /revoke (RFC 7009 §2.1);
 # only confidential clients introspect.
 AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
 OFFLINE_ACCESS = "offline_access"
+RESPONSE_TYPES = [
+    "code",
+    "token",
+    "id_token",
+    "id_token token",
+    "code id_token",
+    "code token",
+    "code id_token token",
+]
+OIDC_SCOPES = ("openid", "profile", "email")
+ID_TOKEN_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "amr", "sid"]
 
 
 def metadata() -> dict[str, Any]:
     settings = get_settings()
     issuer = settings.issuer
+    scopes = list(dict.fromkeys([*OIDC_SCOPES, *settings.scopes_supported, OFFLINE_ACCESS]))
+    claims = [*ID_TOKEN_CLAIMS, *(c for names in SCOPE_CLAIMS.values() for c in names)]
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "end_session_endpoint": f"{issuer}/logout",
         "jwks_uri": f"{issuer}/jwks.json",
-        "grant_types_supported": sorted(GRANTS),
+        "grant_types_supported": sorted({*GRANTS, "implicit"}),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint": f"{issuer}/revoke",
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": f"{issuer}/introspect",
         "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
-        "scopes_supported": list(dict.fromkeys([*settings.scopes_supported, OFFLINE_ACCESS])),
-        "response_types_supported": [],
+        "scopes_supported": scopes,
+        "response_types_supported": RESPONSE_TYPES,
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": sorted(ALGORITHMS),
         "access_token_signing_alg_values_supported": sorted(ALGORITHMS),
+        "claims_supported": claims,
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "require_request_uri_registration": False,
+        "authorization_response_iss_parameter_supported": True,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "frontchannel_logout_supported": False,
+        "backchannel_logout_supported": False,
     }
 
 

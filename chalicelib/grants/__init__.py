@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from chalicelib.grants import client_credentials, password, refresh_token
+from chalicelib.grants import (
+    authorization_code,
+    client_credentials,
+    password,
+    refresh_token,
+)
 
 GRANTS: dict[str, ModuleType] = {
+    authorization_code.GRANT_TYPE: authorization_code,
     client_credentials.GRANT_TYPE: client_credentials,
     password.GRANT_TYPE: password,
     refresh_token.GRANT_TYPE: refresh_token,

@@ -52,6 +52,26 @@ def audience(params: Params) -> str | list[str]:
     return resources[0] if len(resources) == 1 else resources
 
 
+def id_token_for(
+    client: Any,
+    sub: str,
+    scope: str,
+    auth_time: int | None,
+    at: int,
+    access: IssuedToken,
+    **claims: Any,
+) -> str | None:
+    """An ID token when `openid` was granted (OIDC Core §3.1.3.3, §12.2), else None."""
+    if "openid" not in scope.split() or auth_time is None:
+        return None
+    from chalicelib import id_tokens
+
+    return id_tokens.issue_id_token(
+        client=client, sub=sub, auth_time=int(auth_time), now=at, access_token=access.token,
+        **claims,
+    )  # fmt: skip
+
+
 def bearer_response(access: IssuedToken, scope: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "access_token": access.token,

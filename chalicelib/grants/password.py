@@ -23,7 +23,7 @@ from chalicelib import ratelimit, refresh_tokens, tokens, users
 from chalicelib.clients import Client
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidGrant
-from chalicelib.grants.common import audience, bearer_response, resolve_scope
+from chalicelib.grants.common import audience, bearer_response, id_token_for, resolve_scope
 from chalicelib.http import Params
 from chalicelib.models import now
 
@@ -45,10 +45,11 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         client=client, sub=user.sub, scope=scope, audience=audience(params),
         auth_time=at, now=at, refresh_family=family,
     )  # fmt: skip
+    id_token = id_token_for(client, user.sub, scope, at, at, access)
     refresh = None
     if family is not None:
         refresh = refresh_tokens.issue(client, user.sub, scope, at, family_id=family)
-    return bearer_response(access, scope, refresh_token=refresh)
+    return bearer_response(access, scope, refresh_token=refresh, id_token=id_token)
 
 
 def authenticate_user(username: str, password: str, source_ip: str) -> Any:

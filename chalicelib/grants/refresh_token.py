@@ -5,7 +5,8 @@ requested scope may narrow the original grant, never widen it (invalid_scope); t
 refresh token keeps the original scope (§6). A user who is gone or disabled gets
 invalid_grant and the family is revoked, so re-enabling the account does not revive it.
 The access token is signed before the rotation commits: if signing fails the old token is
-still unused, so a client never loses its grant to a KMS fault. Storage, rotation and the
+still unused, so a client never loses its grant to a KMS fault. A grant with `openid`
+gets a fresh ID token (OIDC Core §12.2). Storage, rotation and the
 grace window are in refresh_tokens.py.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from chalicelib import refresh_tokens, tokens, users
 from chalicelib.clients import Client
 from chalicelib.errors import InvalidGrant, InvalidScope
-from chalicelib.grants.common import audience, bearer_response, parse_scope
+from chalicelib.grants.common import audience, bearer_response, id_token_for, parse_scope
 from chalicelib.http import Params
 from chalicelib.models import now
 
@@ -28,12 +29,15 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     record = refresh_tokens.load(presented, client)
     scope = narrowed_scope(params.get("scope"), record.scope)
     check_user(record)
+    at = now()
     access = tokens.issue_access_token(
         client=client, sub=record.sub, scope=scope, audience=audience(params),
-        auth_time=record.auth_time, now=now(), refresh_family=record.family_id,
+        auth_time=record.auth_time, now=at, refresh_family=record.family_id,
     )  # fmt: skip
+    # OIDC Core §12.2: same sub and auth_time as the original authentication, no nonce.
+    id_token = id_token_for(client, record.sub, scope, record.auth_time, at, access)
     successor = refresh_tokens.rotate(record, presented)
-    return bearer_response(access, scope, refresh_token=successor)
+    return bearer_response(access, scope, refresh_token=successor, id_token=id_token)
 
 
 def narrowed_scope(raw: str | None, granted: str) -> str:

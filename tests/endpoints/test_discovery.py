@@ -19,7 +19,7 @@ def test_metadata_advertises_what_is_implemented(http, aws):
     assert metadata["issuer"] == "https://auth.test"
     assert metadata["token_endpoint"] == "https://auth.test/token"
     assert metadata["jwks_uri"] == "https://auth.test/jwks.json"
-    assert metadata["grant_types_supported"] == sorted(GRANTS)
+    assert metadata["grant_types_supported"] == sorted({*GRANTS, "implicit"})
     assert "client_credentials" in metadata["grant_types_supported"]
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",

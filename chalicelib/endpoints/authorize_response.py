@@ -1,0 +1,102 @@
+"""The authorization response: what is minted and how it travels back.
+
+RFC 6749 §4.1.2/§4.2.2, OAuth 2.0 Multiple Response Type Encoding Practices (query,
+fragment), OAuth 2.0 Form Post Response Mode, RFC 9207 (`iss` in every response, errors
+too), OIDC Core §3.3.2.5 (hybrid). Decisions: query only for `code`; form_post is an
+auto-submitting page whose button works without JavaScript; redirects are 302 with
+`no-store` and no Referer. Profile and email claims go in the ID token only when it is the
+only thing returned (`response_type=id_token`); otherwise the client reads userinfo.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from chalice import Response
+
+from chalicelib import codes, id_tokens, pages, tokens, users
+from chalicelib.config import get_settings
+from chalicelib.endpoints.authorize_request import AuthorizationRequest, Target
+from chalicelib.errors import OAuthError
+from chalicelib.models import now
+from chalicelib.sessions import Session
+
+
+def respond(auth: AuthorizationRequest, session: Session, user: Any) -> Response:
+    """Mint what the response_type asks for and deliver it."""
+    at = now()
+    fields: dict[str, Any] = {}
+    code = access = None
+    if "code" in auth.response_type:
+        code = codes.issue(_code_grant(auth, session))
+        fields["code"] = code
+    if "token" in auth.response_type:
+        access = tokens.issue_access_token(
+            client=auth.client,
+            sub=session.sub,
+            scope=auth.scope,
+            audience=get_settings().default_audience,
+            auth_time=session.auth_time,
+            now=at,
+        )
+        fields.update(
+            access_token=access.token,
+            token_type="Bearer",
+            expires_in=access.expires_in,
+            scope=auth.scope,
+        )
+    if "id_token" in auth.response_type:
+        only_id_token = auth.response_type == {"id_token"}
+        fields["id_token"] = id_tokens.issue_id_token(
+            client=auth.client,
+            sub=session.sub,
+            auth_time=session.auth_time,
+            now=at,
+            nonce=auth.nonce,
+            sid=session.sid,
+            amr=session.amr,
+            access_token=access.token if access else None,
+            code=code,
+            extra_claims=users.claims_for(user, auth.scopes) if only_id_token else None,
+        )
+    return deliver(auth.target, fields)
+
+
+def _code_grant(auth: AuthorizationRequest, session: Session) -> codes.CodeGrant:
+    return codes.CodeGrant(
+        client_id=auth.client.client_id,
+        redirect_uri=auth.target.redirect_uri,
+        redirect_uri_given=auth.target.redirect_uri_given,
+        scope=auth.scope,
+        sub=session.sub,
+        auth_time=session.auth_time,
+        sid=session.sid,
+        nonce=auth.nonce,
+        code_challenge=auth.code_challenge,
+        code_challenge_method=auth.code_challenge_method,
+    )
+
+
+def error(target: Target, err: OAuthError) -> Response:
+    """An error back to the client (RFC 6749 §4.1.2.1), with state and iss."""
+    return deliver(target, err.body())
+
+
+def deliver(target: Target, fields: dict[str, Any]) -> Response:
+    answer = [(name, str(value)) for name, value in fields.items()]
+    if target.state is not None:
+        answer.append(("state", target.state))
+    answer.append(("iss", get_settings().issuer))
+    if target.response_mode == "form_post":
+        return pages.render("form_post.html", redirect_uri=target.redirect_uri, fields=answer)
+    return pages.redirect(_with(target.redirect_uri, answer, target.response_mode))
+
+
+def _with(uri: str, answer: list[tuple[str, str]], mode: str) -> str:
+    parts = urlsplit(uri)
+    encoded = urlencode(answer)
+    if mode == "fragment":
+        return urlunsplit(parts._replace(fragment=encoded))
+    query = f"{parts.query}&{encoded}" if parts.query else encoded
+    return urlunsplit(parts._replace(query=query))
