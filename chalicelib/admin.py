@@ -152,7 +152,9 @@ def _keys(args: argparse.Namespace) -> Any:
     from chalicelib import keys
 
     if args.verb == "rotate":
-        return [keys.rotate(alg) for alg in args.algs or sorted(keys.ALGORITHMS)]
+        from chalicelib import key_rotation
+
+        return [key_rotation.rotate(alg) for alg in args.algs or sorted(keys.ALGORITHMS)]
     keys.reset_cache()
     return [
         {"kid": k.kid, "alg": k.alg, "state": k.state, "kms_key_id": k.kms_key_id}

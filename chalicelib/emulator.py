@@ -37,12 +37,12 @@ LOCAL_AWS_ENV = {
 
 def provision() -> None:
     """Create every table from the models and an active signing key per algorithm."""
-    from chalicelib import keys
+    from chalicelib import key_rotation, keys
     from chalicelib.models import create_tables
 
     create_tables()
     for alg in sorted(keys.ALGORITHMS):
-        keys.ensure_active(alg)
+        key_rotation.ensure_active(alg)
 
 
 DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"

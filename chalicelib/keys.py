@@ -8,9 +8,8 @@ Decisions:
   `KEYS_CACHE_SECONDS`). If a table has no active key for an algorithm, the KMS key behind
   the stage's alias (`<KEY_ALIAS_PREFIX>-rs256|es256`, as infra/ creates it) is registered
   on first use, so a fresh deployment needs no manual step.
-* Rotation (`rotate`): the staged `next` key becomes `active`, the old active becomes
-  `retired`, and a new `next` is staged. `next` and live `retired` keys are published in
-  the JWKS so verifiers have them before and after they sign.
+* `next` and live `retired` keys are published in the JWKS so verifiers have them before
+  and after they sign; key_rotation.py moves keys through those states.
 """
 
 from __future__ import annotations
@@ -209,61 +208,3 @@ def _register_alias_key(alg: str) -> SigningKey:
     except PutError:  # another container registered it first
         reset_cache()
         return next(k for k in signing_keys() if k.alg == alg and k.state == "active")
-
-
-def create_kms_key(alg: str) -> str:
-    """A new asymmetric KMS key for `alg`; returns its ARN (admin and emulator only)."""
-    spec = ALGORITHMS[alg][0]
-    metadata = kms_client().create_key(
-        KeyUsage="SIGN_VERIFY",
-        KeySpec=spec,
-        Description=f"Gatehouse {get_settings().stage} {alg} signing key",
-    )["KeyMetadata"]
-    return metadata["Arn"]
-
-
-def point_alias(alg: str, kms_key_id: str) -> None:
-    client = kms_client()
-    try:
-        client.update_alias(AliasName=alias_name(alg), TargetKeyId=kms_key_id)
-    except client.exceptions.NotFoundException:
-        client.create_alias(AliasName=alias_name(alg), TargetKeyId=kms_key_id)
-
-
-def ensure_active(alg: str) -> SigningKey:
-    """Create and register an active key for `alg` unless one exists (provisioning)."""
-    reset_cache()
-    for key in signing_keys():
-        if key.alg == alg and key.state == "active":
-            return key
-    arn = create_kms_key(alg)
-    point_alias(alg, arn)
-    key = register(arn, alg, "active")
-    reset_cache()
-    return key
-
-
-def rotate(alg: str) -> dict[str, str | None]:
-    """Promote the staged key (if any), retire the old active one, stage a new next key."""
-    from chalicelib.models import SigningKeyModel, now
-
-    reset_cache()
-    current = {
-        key.state: key for key in signing_keys() if key.alg == alg and key.state != "retired"
-    }
-    promoted = current.get("next")
-    if promoted:
-        if "active" in current:
-            SigningKeyModel(kid=current["active"].kid).update(
-                actions=[
-                    SigningKeyModel.state.set("retired"),
-                    SigningKeyModel.retired_at.set(now()),
-                ]
-            )
-        SigningKeyModel(kid=promoted.kid).update(
-            actions=[SigningKeyModel.state.set("active"), SigningKeyModel.activated_at.set(now())]
-        )
-        point_alias(alg, promoted.kms_key_id)
-    staged = register(create_kms_key(alg), alg, "next")
-    reset_cache()
-    return {"alg": alg, "activated": promoted.kid if promoted else None, "staged": staged.kid}
