@@ -40,3 +40,11 @@ def token():
     from chalicelib.endpoints import token
 
     return token.handle(app.current_request)
+
+
+@app.route("/device_authorization", methods=["POST"], content_types=FORM)
+@json_errors
+def device_authorization():
+    from chalicelib.endpoints import device_authorization
+
+    return device_authorization.handle(app.current_request)

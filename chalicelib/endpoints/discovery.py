@@ -21,6 +21,7 @@ def metadata() -> dict[str, Any]:
     return {
         "issuer": issuer,
         "token_endpoint": f"{issuer}/token",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
         "jwks_uri": f"{issuer}/jwks.json",
         "grant_types_supported": sorted(GRANTS),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,

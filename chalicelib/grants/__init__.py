@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from chalicelib.grants import client_credentials
+from chalicelib.grants import client_credentials, device_code
 
 GRANTS: dict[str, ModuleType] = {
     client_credentials.GRANT_TYPE: client_credentials,
+    device_code.GRANT_TYPE: device_code,
 }

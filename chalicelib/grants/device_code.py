@@ -1,0 +1,41 @@
+"""Device code grant, RFC 8628 §3.4-3.5: the device polls /token with its device_code.
+
+The polling rules live in device_codes.poll. Decisions: the approving user must still
+exist and not be disabled when the tokens are issued; the access token is signed before
+the issue-once write, so a KMS failure leaves the code approved and the device may retry,
+and a poll that loses the race discards its unsent token. `resource` (RFC 8707) is read
+from the token request, as for every grant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import device_codes, tokens, users
+from chalicelib.clients import Client
+from chalicelib.errors import InvalidGrant
+from chalicelib.grants.common import audience, bearer_response
+from chalicelib.http import Params
+from chalicelib.models import now
+
+GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def handle(params: Params, client: Client) -> dict[str, Any]:
+    record = device_codes.poll(params.require("device_code"), client)
+    user = users.get_user_by_sub(record.sub or "")
+    if user is None or user.disabled:
+        raise InvalidGrant("The user who approved this device can no longer sign in")
+    scope = record.scope
+    access = tokens.issue_access_token(
+        client=client,
+        sub=user.sub,
+        scope=scope,
+        audience=audience(params),
+        auth_time=int(record.auth_time) if record.auth_time else None,
+        now=now(),
+    )
+    device_codes.claim(record)
+    # LEAD: refresh token here, after the claim: refresh_tokens.issue(...) under issue 4's rules.
+    # LEAD: ID token here when "openid" in scope (chalicelib/id_tokens.py from issue 3).
+    return bearer_response(access, scope)
