@@ -7,6 +7,7 @@ route needs.
 from chalice import Chalice
 
 from chalicelib.errors import json_errors
+from chalicelib.pages import page_errors
 
 app = Chalice(app_name="gatehouse")
 
@@ -48,3 +49,27 @@ def device_authorization():
     from chalicelib.endpoints import device_authorization
 
     return device_authorization.handle(app.current_request)
+
+
+@app.route("/login", methods=["GET"])
+@page_errors
+def login_page():
+    from chalicelib.endpoints import login
+
+    return login.show(app.current_request)
+
+
+@app.route("/login", methods=["POST"], content_types=FORM)
+@page_errors
+def login_submit():
+    from chalicelib.endpoints import login
+
+    return login.submit(app.current_request)
+
+
+@app.route("/logout", methods=["GET", "POST"], content_types=FORM)
+@page_errors
+def logout():
+    from chalicelib.endpoints import logout
+
+    return logout.handle(app.current_request)

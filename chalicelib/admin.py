@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -60,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     user_create.add_argument("--password-stdin", action="store_true", required=True)
     user_create.add_argument("--email")
     user_create.add_argument("--name")
+    set_password = user.add_parser("set-password")
+    set_password.add_argument("--username", required=True)
+    set_password.add_argument("--password-stdin", action="store_true", required=True)
+    for verb in ("disable", "enable", "delete", "show"):
+        user.add_parser(verb).add_argument("--username", required=True)
 
     keys = nouns.add_parser("keys").add_subparsers(dest="verb", required=True)
     keys.add_parser("list")
@@ -109,11 +116,33 @@ def _client(args: argparse.Namespace) -> Any:
 def _user(args: argparse.Namespace) -> Any:
     from chalicelib import users
 
+    if args.verb == "create":
+        user = users.create_user(args.username, _read_password(), args.email, args.name)
+    elif args.verb == "set-password":
+        user = users.set_password(args.username, _read_password())
+    elif args.verb in ("disable", "enable"):
+        user = users.set_disabled(args.username, args.verb == "disable")
+    elif args.verb == "delete":
+        users.delete_user(args.username)
+        return {"username": args.username, "deleted": True}
+    else:
+        user = users.get_user(args.username)
+        if user is None:
+            raise DoesNotExist()
+    return {
+        "username": user.username,
+        "sub": user.sub,
+        "email": user.email,
+        "name": user.name,
+        "disabled": bool(user.disabled),
+    }
+
+
+def _read_password() -> str:
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
-    user = users.create_user(args.username, password, args.email, args.name)
-    return {"username": user.username, "sub": user.sub, "email": user.email, "name": user.name}
+    return password
 
 
 def _keys(args: argparse.Namespace) -> Any:
@@ -133,7 +162,7 @@ def run(argv: list[str]) -> tuple[int, Any]:
     args = _parser().parse_args(argv)
     apply_stage_env(args.stage)
     from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
+    from pynamodb.exceptions import PutError, PynamoDBConnectionError
 
     from chalicelib.registration import RegistrationError
 

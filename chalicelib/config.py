@@ -56,6 +56,9 @@ class Settings:
     argon2_iterations: int
     argon2_lanes: int
     aws_retry_attempts: int
+    consent_lifetime: int = 90 * 86400
+    login_max_failures: int = 10
+    login_failure_window: int = 900
 
     @property
     def emulated(self) -> bool:
@@ -112,4 +115,7 @@ def get_settings() -> Settings:
         argon2_iterations=_int("ARGON2_ITERATIONS", 2),
         argon2_lanes=_int("ARGON2_LANES", 1),
         aws_retry_attempts=_int("AWS_RETRY_ATTEMPTS", 2),
+        consent_lifetime=_int("CONSENT_LIFETIME", 90 * 86400),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 10),
+        login_failure_window=_int("LOGIN_FAILURE_WINDOW", 900),
     )

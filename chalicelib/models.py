@@ -110,6 +110,8 @@ class AuthorizationCodeModel(Expiring):
     auth_time = NumberAttribute()
     redeemed_at = NumberAttribute(null=True)
     issued_jtis = ListAttribute(of=UnicodeAttribute, default=list)
+    issued_exp = NumberAttribute(null=True)
+    redirect_uri_given = BooleanAttribute(default=True)
     refresh_family_id = UnicodeAttribute(null=True)
 
 
@@ -154,6 +156,8 @@ class SessionModel(Expiring):
     username = UnicodeAttribute()
     auth_time = NumberAttribute()
     csrf_secret = UnicodeAttribute(null=True)
+    sid = UnicodeAttribute(null=True)
+    amr = ListAttribute(of=UnicodeAttribute, default=list)
 
 
 class ConsentModel(Expiring):

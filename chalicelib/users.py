@@ -88,6 +88,30 @@ def create_user(username: str, password: str, email: str | None, name: str | Non
     return user
 
 
+def set_password(username: str, password: str) -> Any:
+    """Replace a user's password hash; DoesNotExist if there is no such user."""
+    from chalicelib.models import UserModel
+
+    user = UserModel.get(username, consistent_read=True)
+    user.update(actions=[UserModel.password_hash.set(hash_password(password))])
+    return user
+
+
+def set_disabled(username: str, disabled: bool = True) -> Any:
+    """A disabled user cannot sign in and gets no userinfo; DoesNotExist if unknown."""
+    from chalicelib.models import UserModel
+
+    user = UserModel.get(username, consistent_read=True)
+    user.update(actions=[UserModel.disabled.set(disabled)])
+    return user
+
+
+def delete_user(username: str) -> None:
+    from chalicelib.models import UserModel
+
+    UserModel.get(username, consistent_read=True).delete()
+
+
 def claims_for(user: Any, scopes: frozenset[str] | set[str]) -> dict[str, Any]:
     """`sub` plus the claims the granted scopes release (OIDC Core §5.4)."""
     claims: dict[str, Any] = {"sub": user.sub}

@@ -90,3 +90,18 @@ def post_form(
 ) -> Any:
     body = data if isinstance(data, str) else urlencode(data)
     return http.post(path, body=body, headers={**FORM, **(headers or {})})
+
+
+@pytest.fixture
+def make_user(aws: None) -> Callable[..., Any]:
+    from chalicelib import users
+
+    def make(
+        username: str = "alice",
+        password: str = "correct horse battery",
+        email: str | None = "alice@example.com",
+        name: str | None = "Alice Example",
+    ) -> Any:
+        return users.create_user(username, password, email, name)
+
+    return make

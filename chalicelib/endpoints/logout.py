@@ -1,0 +1,105 @@
+"""RP-Initiated Logout 1.0 (§2, §3): end the session, then return to the client if asked.
+
+Decisions:
+* `post_logout_redirect_uri` is followed only when it exactly matches one the client
+  registered; the client is named by `client_id` or by the `id_token_hint` audience (both
+  must agree). Anything else shows the error page and never redirects. `state` goes back.
+* A GET ends the session at once only with an `id_token_hint` for the signed-in user (the
+  client holds that person's ID token); otherwise the person confirms on a CSRF-protected
+  form, so a cross-site link cannot sign anyone out (§2: the OP SHOULD ask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib import clients, id_tokens, pages, sessions
+from chalicelib.errors import InvalidRequest
+from chalicelib.http import Params, form_params, query_params
+
+FORM = "logout"
+PASSED_ON = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
+
+
+@dataclass(frozen=True)
+class Return:
+    uri: str
+    state: str | None
+
+    def location(self) -> str:
+        if not self.state:
+            return self.uri
+        separator = "&" if "?" in self.uri else "?"
+        return f"{self.uri}{separator}{urlencode({'state': self.state})}"
+
+
+def handle(request: Any) -> Response:
+    is_post = request.method == "POST"
+    params = form_params(request) if is_post else query_params(request)
+    browser = sessions.from_request(request)
+    hint = _hint(params)
+    target, client_name = _return(params, hint)
+    if is_post and not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
+        return _confirm(browser, params, client_name, error="This form has expired. Try again.")
+    if not is_post and browser.session is not None and not _hint_matches(hint, browser):
+        return _confirm(browser, params, client_name)
+    sessions.end(browser)
+    headers = sessions.cookie_headers(browser)
+    if target is not None:
+        return pages.redirect(target.location(), headers=headers)
+    return pages.render("logged_out.html", headers=headers)
+
+
+def _hint(params: Params) -> dict[str, Any] | None:
+    raw = params.get("id_token_hint")
+    return id_tokens.verify_hint(raw) if raw else None
+
+
+def _hint_matches(hint: dict[str, Any] | None, browser: sessions.Browser) -> bool:
+    session = browser.session
+    if hint is None or session is None or hint["sub"] != session.sub:
+        return False
+    return "sid" not in hint or hint["sid"] == session.sid
+
+
+def _return(params: Params, hint: dict[str, Any] | None) -> tuple[Return | None, str]:
+    """Where to go afterwards (None: show the signed-out page) and the client's name."""
+    client_id = params.get("client_id")
+    if hint is not None:
+        audiences = hint["aud"] if isinstance(hint["aud"], list) else [hint["aud"]]
+        hinted = hint.get("azp") or audiences[0]
+        if client_id and client_id not in audiences:
+            raise InvalidRequest("client_id does not match the id_token_hint")
+        client_id = client_id or hinted
+    client = clients.get_client(client_id) if client_id else None
+    if client_id and client is None:
+        raise InvalidRequest("Unknown client")
+    uri = params.get("post_logout_redirect_uri")
+    if uri is None:
+        return None, client.name if client else ""
+    if client is None:
+        raise InvalidRequest("post_logout_redirect_uri needs client_id or id_token_hint")
+    if uri not in client.post_logout_redirect_uris:
+        raise InvalidRequest("post_logout_redirect_uri is not registered for this client")
+    return Return(uri, params.get("state")), client.name
+
+
+def _confirm(
+    browser: sessions.Browser, params: Params, client_name: str, error: str = ""
+) -> Response:
+    hidden = [(name, params.get(name)) for name in PASSED_ON if params.get(name)]
+    session = browser.session
+    return pages.render(
+        "logout.html",
+        status=400 if error else 200,
+        headers=sessions.cookie_headers(browser),
+        csrf_token=sessions.csrf_token(browser, FORM),
+        hidden=hidden,
+        client_name=client_name,
+        username=session.username if session else "",
+        error=error,
+    )

@@ -1,0 +1,77 @@
+"""A cookie-keeping browser over Chalice's test client, for page flows without Chromium."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+ISSUER = "https://auth.test"
+FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def set_cookie_values(response: Any) -> list[str]:
+    value = response.headers.get("Set-Cookie") or response.headers.get("set-cookie") or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    fields = {}
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
+        name = re.search(r'name="([^"]*)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[unescape(name.group(1))] = unescape(value.group(1)) if value else ""
+    return fields
+
+
+class Browser:
+    def __init__(self, http: Any) -> None:
+        self.http = http
+        self.cookies: dict[str, str] = {}
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def _keep(self, response: Any) -> Any:
+        for line in set_cookie_values(response):
+            name, _, rest = line.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in line:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, url: str, params: dict[str, str] | None = None) -> Any:
+        path = path_of(url)
+        if params:
+            path += ("&" if "?" in path else "?") + urlencode(params)
+        return self._keep(self.http.get(path, headers=self._headers()))
+
+    def post(self, url: str, data: dict[str, str]) -> Any:
+        body = urlencode(data)
+        return self._keep(self.http.post(path_of(url), body=body, headers=self._headers(FORM_TYPE)))
+
+    def submit(self, page: Any, **fields: str) -> Any:
+        """Post the page's first form with its hidden fields plus `fields`."""
+        html = page.body.decode()
+        action = re.search(r'<form[^>]*action="([^"]*)"', html)
+        assert action, html
+        return self.post(unescape(action.group(1)), {**hidden_fields(html), **fields})
+
+    def login(self, username: str, password: str, return_to: str | None = None) -> Any:
+        page = self.get("/login", {"return_to": return_to} if return_to else None)
+        return self.submit(page, username=username, password=password)
+
+
+def path_of(url: str) -> str:
+    if url.startswith(ISSUER):
+        url = url[len(ISSUER) :]
+    parts = urlsplit(url)
+    assert not parts.netloc, f"not a URL on this server: {url}"
+    return url
