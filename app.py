@@ -73,3 +73,19 @@ def logout():
     from chalicelib.endpoints import logout
 
     return logout.handle(app.current_request)
+
+
+@app.route("/device", methods=["GET"])
+@page_errors
+def device_page():
+    from chalicelib.endpoints import device
+
+    return device.show(app.current_request)
+
+
+@app.route("/device", methods=["POST"], content_types=FORM)
+@page_errors
+def device_submit():
+    from chalicelib.endpoints import device
+
+    return device.submit(app.current_request)
