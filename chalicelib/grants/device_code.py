@@ -1,17 +1,19 @@
 """Device code grant, RFC 8628 §3.4-3.5: the device polls /token with its device_code.
 
 The polling rules live in device_codes.poll. Decisions: the approving user must still
-exist and not be disabled when the tokens are issued; the access token is signed before
+exist and not be disabled when the tokens are issued; the tokens are signed before
 the issue-once write, so a KMS failure leaves the code approved and the device may retry,
 and a poll that loses the race discards its unsent token. `resource` (RFC 8707) is read
-from the token request, as for every grant.
+from the token request, as for every grant. With `openid` granted an ID token (OIDC Core
+§3.1.3.6: auth_time of the approval, at_hash) goes with it; profile and email claims stay
+at userinfo, as for the code flow.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import device_codes, tokens, users
+from chalicelib import device_codes, id_tokens, tokens, users
 from chalicelib.clients import Client
 from chalicelib.errors import InvalidGrant
 from chalicelib.grants.common import audience, bearer_response
@@ -26,16 +28,20 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     user = users.get_user_by_sub(record.sub or "")
     if user is None or user.disabled:
         raise InvalidGrant("The user who approved this device can no longer sign in")
-    scope = record.scope
+    scope, at, auth_time = record.scope, now(), int(record.auth_time)
     access = tokens.issue_access_token(
         client=client,
         sub=user.sub,
         scope=scope,
         audience=audience(params),
-        auth_time=int(record.auth_time) if record.auth_time else None,
-        now=now(),
+        auth_time=auth_time,
+        now=at,
     )
+    id_token = None
+    if "openid" in scope.split():
+        id_token = id_tokens.issue_id_token(
+            client=client, sub=user.sub, auth_time=auth_time, now=at, access_token=access.token
+        )
     device_codes.claim(record)
     # LEAD: refresh token here, after the claim: refresh_tokens.issue(...) under issue 4's rules.
-    # LEAD: ID token here when "openid" in scope (chalicelib/id_tokens.py from issue 3).
-    return bearer_response(access, scope)
+    return bearer_response(access, scope, id_token=id_token)

@@ -140,3 +140,26 @@ def test_user_disabled_after_approval_gets_no_tokens(http, device_client, flow, 
     decide(flow["user_code"], user.sub)
     user.update(actions=[type(user).disabled.set(True)])
     assert poll(http, device_client.client_id, flow["device_code"])[1]["error"] == ("invalid_grant")
+
+
+def test_openid_granted_adds_an_id_token_for_the_device_client(http, device_client, flow, user):
+    from chalicelib.id_tokens import half_hash
+
+    decide(flow["user_code"], user.sub)
+    body = poll(http, device_client.client_id, flow["device_code"])[1]
+    jwks = json.loads(http.get("/jwks.json").body)
+    kid = jwt.get_unverified_header(body["id_token"])["kid"]
+    key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid))
+    claims = jwt.decode(
+        body["id_token"], key.key, algorithms=["RS256"],
+        audience=device_client.client_id, issuer="https://auth.test",
+    )  # fmt: skip
+    assert claims["sub"] == user.sub and claims["auth_time"] == 1_700_000_000
+    assert claims["at_hash"] == half_hash(body["access_token"])
+
+
+def test_no_id_token_without_openid(http, device_client, user):
+    flow = start_flow(http, device_client.client_id, scope="api:read")
+    decide(flow["user_code"], user.sub)
+    body = poll(http, device_client.client_id, flow["device_code"])[1]
+    assert "access_token" in body and "id_token" not in body
