@@ -67,7 +67,13 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack_env() -> dict[str, str]:
+    """Extra environment for this module's stack; a test module may override it."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_env: dict[str, str]) -> Iterator[Stack]:
     emulator_port, app_port = free_port(), free_port()
     log_dir = tmp_path_factory.mktemp("stack")
     env = {
@@ -76,6 +82,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PORT": str(app_port),
         "GATEHOUSE_EMULATOR": "true",
         "PYTHONUNBUFFERED": "1",
+        **stack_env,
     }
     for name in ("ISSUER", "TABLE_PREFIX", "KEY_ALIAS_PREFIX", "GATEHOUSE_STAGE"):
         env.pop(name, None)
