@@ -55,14 +55,14 @@ def submit(request: Any) -> Response:
         return _sign_in(browser, typed)
     if not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
         return _code_form(browser, session, typed, error=EXPIRED_FORM, status=400)
+    decision = params.get("decision")
     try:
+        if decision is not None and decision not in DECISIONS:
+            raise InvalidRequest("Choose Approve or Deny.")
         user = _signed_in_user(session)
         record = _look_up(typed, params.source_ip)
-        decision = params.get("decision")
         if decision is None:
             return _confirm(browser, session, record)
-        if decision not in DECISIONS:
-            raise InvalidRequest("Choose Approve or Deny.")
         approve = decision == "approve"
         device_codes.decide(record, approve=approve, sub=user.sub, auth_time=session.auth_time)
     except OAuthError as err:

@@ -171,3 +171,12 @@ def test_malformed_entry_is_a_typing_hint_and_costs_no_try(browser, flow):
         page = enter(browser, "WDJB-MJ")
         assert page.status_code == 400 and "8 letters" in text(page)
     assert "Approve a device?" in text(enter(browser, flow["user_code"]))
+
+
+def test_a_decision_other_than_approve_or_deny_changes_nothing(http, device_client, browser, flow):
+    confirm = enter(browser, flow["user_code"])
+    page = browser.submit(confirm, decision="maybe")
+    assert page.status_code == 400 and "Approve or Deny" in text(page)
+    assert poll(http, device_client.client_id, flow["device_code"])[1]["error"] == (
+        "authorization_pending"
+    )
