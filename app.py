@@ -59,6 +59,14 @@ def introspect():
     return introspection.handle(app.current_request)
 
 
+@app.route("/device_authorization", methods=["POST"], content_types=FORM)
+@json_errors
+def device_authorization():
+    from chalicelib.endpoints import device_authorization
+
+    return device_authorization.handle(app.current_request)
+
+
 @app.route("/login", methods=["GET"])
 @page_errors
 def login_page():
@@ -105,3 +113,19 @@ def userinfo():
     from chalicelib.endpoints import userinfo
 
     return userinfo.handle(app.current_request)
+
+
+@app.route("/device", methods=["GET"])
+@page_errors
+def device_page():
+    from chalicelib.endpoints import device
+
+    return device.show(app.current_request)
+
+
+@app.route("/device", methods=["POST"], content_types=FORM)
+@page_errors
+def device_submit():
+    from chalicelib.endpoints import device
+
+    return device.submit(app.current_request)

@@ -49,6 +49,8 @@ class Settings:
     session_lifetime: int
     device_code_lifetime: int
     device_poll_interval: int
+    user_code_max_failures: int
+    user_code_failure_window: int
     client_cache_seconds: int
     keys_cache_seconds: int
     key_retire_seconds: int
@@ -109,6 +111,8 @@ def get_settings() -> Settings:
         session_lifetime=_int("SESSION_LIFETIME", 8 * 3600),
         device_code_lifetime=_int("DEVICE_CODE_LIFETIME", 600),
         device_poll_interval=_int("DEVICE_POLL_INTERVAL", 5),
+        user_code_max_failures=_int("USER_CODE_MAX_FAILURES", 5),
+        user_code_failure_window=_int("USER_CODE_FAILURE_WINDOW", 600),
         client_cache_seconds=_int("CLIENT_CACHE_SECONDS", 60),
         keys_cache_seconds=_int("KEYS_CACHE_SECONDS", 300),
         key_retire_seconds=_int("KEY_RETIRE_SECONDS", 2 * 86400),

@@ -61,3 +61,18 @@ def record_failure(kind: str, subject: str, window_seconds: int) -> int:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
     return int(record.count)
+
+
+def refund(kind: str, subject: str) -> None:
+    """Take back one counted attempt that turned out not to be a failure (never below 0)."""
+    from pynamodb.exceptions import UpdateError
+
+    record = CounterModel(key=_window_key(kind, subject))
+    try:
+        record.update(
+            actions=[CounterModel.count.add(-1)],
+            condition=(CounterModel.expires_at > now()) & (CounterModel.count > 0),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise

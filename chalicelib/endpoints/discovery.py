@@ -44,6 +44,7 @@ def metadata() -> dict[str, Any]:
         "token_endpoint": f"{issuer}/token",
         "userinfo_endpoint": f"{issuer}/userinfo",
         "end_session_endpoint": f"{issuer}/logout",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
         "jwks_uri": f"{issuer}/jwks.json",
         "grant_types_supported": sorted({*GRANTS, "implicit"}),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,

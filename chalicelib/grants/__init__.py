@@ -11,6 +11,7 @@ from types import ModuleType
 from chalicelib.grants import (
     authorization_code,
     client_credentials,
+    device_code,
     password,
     refresh_token,
 )
@@ -20,4 +21,5 @@ GRANTS: dict[str, ModuleType] = {
     client_credentials.GRANT_TYPE: client_credentials,
     password.GRANT_TYPE: password,
     refresh_token.GRANT_TYPE: refresh_token,
+    device_code.GRANT_TYPE: device_code,
 }

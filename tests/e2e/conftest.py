@@ -68,8 +68,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory) as running:
+def stack_env() -> dict[str, str]:
+    """Extra environment for this module's stack; a test module may override it."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_env: dict[str, str]) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory, **stack_env) as running:
         yield running
 
 

@@ -1,0 +1,135 @@
+"""The device page, RFC 8628 §3.3: a person types the user code, checks, approves or denies.
+
+GET /device[?user_code=] -> sign in first (the login page returns here with the code) ->
+the code form, prefilled from the query. POST /device without `decision` -> look the code
+up -> the confirmation page (the client's name, the scopes, the code to compare, and the
+warning of §5.4: continue only for a device in your hands). POST with `decision` ->
+approve or deny, bound to the signed-in user, once (device_codes.decide).
+Decisions:
+* GET never looks a code up, so following a link changes nothing and costs no tries;
+  the person always presses Continue and then Approve (§5.4, remote phishing).
+* Every lookup, including the one behind the decision buttons, goes through the
+  brute-force guard of user_codes (§5.1); unknown, expired and used codes get one message.
+* Both forms are CSRF-protected (sessions' signed double-submit token); a disabled or
+  deleted user cannot continue even with a session that outlived the account.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib import clients, device_codes, pages, sessions, user_codes, users
+from chalicelib.endpoints.login import login_url
+from chalicelib.errors import AccessDenied, InvalidRequest, OAuthError
+from chalicelib.http import Params, form_params, query_params
+from chalicelib.models import DeviceCodeModel
+
+FORM = "device"
+DECISIONS = ("approve", "deny")
+UNKNOWN_CODE = (
+    "That code was not recognised. Check the code on your device: it may have expired or "
+    "already been used."
+)
+EXPIRED_FORM = "This form has expired. Please enter the code again."
+DISABLED = "This account cannot approve devices. Contact your administrator."
+
+
+def show(request: Any) -> Response:
+    params = query_params(request)
+    browser = sessions.from_request(request)
+    typed = _typed(params)
+    if browser.session is None:
+        return _sign_in(browser, typed)
+    return _code_form(browser, browser.session, typed)
+
+
+def submit(request: Any) -> Response:
+    params = form_params(request)
+    browser = sessions.from_request(request)
+    typed = _typed(params)
+    session = browser.session
+    if session is None:
+        return _sign_in(browser, typed)
+    if not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
+        return _code_form(browser, session, typed, error=EXPIRED_FORM, status=400)
+    decision = params.get("decision")
+    try:
+        if decision is not None and decision not in DECISIONS:
+            raise InvalidRequest("Choose Approve or Deny.")
+        user = _signed_in_user(session)
+        record = _look_up(typed, params.source_ip)
+        if decision is None:
+            return _confirm(browser, session, record)
+        approve = decision == "approve"
+        device_codes.decide(record, approve=approve, sub=user.sub, auth_time=session.auth_time)
+    except OAuthError as err:
+        return _code_form(browser, session, typed, error=err.description, status=err.status_code)
+    template = "device_approved.html" if approve else "device_denied.html"
+    return pages.render(template, headers=sessions.cookie_headers(browser))
+
+
+def _typed(params: Params) -> str:
+    """What the person typed, cut to a sane length; only ever shown autoescaped."""
+    return (params.get("user_code") or "")[: user_codes.MAX_INPUT]
+
+
+def _signed_in_user(session: sessions.Session) -> Any:
+    user = users.get_user(session.username)
+    if user is None or user.disabled or user.sub != session.sub:
+        raise AccessDenied(DISABLED, status_code=403)
+    return user
+
+
+def _look_up(typed: str, source_ip: str) -> DeviceCodeModel:
+    """The pending record for the typed code, through the brute-force guard."""
+    code = user_codes.require(typed)
+    user_codes.charge(source_ip)
+    record = device_codes.find_pending(code)
+    user_codes.settle(source_ip, right=record is not None)
+    if record is None:
+        raise InvalidRequest(UNKNOWN_CODE)
+    return record
+
+
+def _sign_in(browser: sessions.Browser, typed: str) -> Response:
+    return_to = "/device" + (f"?{urlencode({'user_code': typed})}" if typed else "")
+    return pages.redirect(
+        login_url(return_to), status=303, headers=sessions.cookie_headers(browser)
+    )
+
+
+def _code_form(
+    browser: sessions.Browser,
+    session: sessions.Session,
+    typed: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    return pages.render(
+        "device.html",
+        status=status,
+        headers=sessions.cookie_headers(browser),
+        csrf_token=sessions.csrf_token(browser, FORM),
+        user_code=typed,
+        username=session.username,
+        error=error,
+    )
+
+
+def _confirm(
+    browser: sessions.Browser, session: sessions.Session, record: DeviceCodeModel
+) -> Response:
+    client = clients.get_client(record.client_id)
+    return pages.render(
+        "device_confirm.html",
+        headers=sessions.cookie_headers(browser),
+        csrf_token=sessions.csrf_token(browser, FORM),
+        user_code=user_codes.display(record.user_code),
+        client_name=client.name if client else record.client_id,
+        scopes=record.scope.split(),
+        username=session.username,
+    )

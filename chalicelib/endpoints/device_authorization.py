@@ -1,0 +1,44 @@
+"""The device authorization endpoint, RFC 8628 §3.1-3.2, as a straight line of steps.
+
+parse form -> authenticate client (as at /token; public clients with `none`) -> client
+registered for the device grant -> scope within the client's -> new device code ->
+no-store JSON. Decisions: an omitted scope means the client's registered scope;
+`verification_uri_complete` carries the user code so a QR code can prefill the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib import clients, device_codes
+from chalicelib.config import get_settings
+from chalicelib.endpoints.token import check_allowed
+from chalicelib.grants import device_code
+from chalicelib.grants.common import resolve_scope
+from chalicelib.http import form_params, json_response
+
+
+def handle(request: Any) -> Response:
+    params = form_params(request)
+    client = clients.authenticate(request, params)
+    check_allowed(client, device_code.GRANT_TYPE)
+    scope = resolve_scope(params.get("scope"), client.scopes, default=client.scope)
+    started = device_codes.start(client, scope)
+    return json_response(response_body(started))
+
+
+def response_body(started: device_codes.Started) -> dict[str, Any]:
+    verification_uri = f"{get_settings().issuer}/device"
+    return {
+        "device_code": started.device_code,
+        "user_code": started.user_code,
+        "verification_uri": verification_uri,
+        "verification_uri_complete": (
+            f"{verification_uri}?{urlencode({'user_code': started.user_code})}"
+        ),
+        "expires_in": started.expires_in,
+        "interval": started.interval,
+    }
