@@ -86,6 +86,7 @@ def create_client(
     from chalicelib.models import ClientModel
 
     grants = list(dict.fromkeys(grant_types))
+    require_pkce = bool(flags.pop("require_pkce", False)) or public
     default_responses = ["code"] if "authorization_code" in grants else []
     meta: dict[str, Any] = {
         "name": name,
@@ -96,7 +97,7 @@ def create_client(
         "scope": " ".join(scope.split()),
         "public": public,
         "token_endpoint_auth_method": auth_method or ("none" if public else "client_secret_basic"),
-        "require_pkce": public or bool(flags.pop("require_pkce", False)),
+        "require_pkce": require_pkce,
         **flags,
     }
     _check(meta)

@@ -115,3 +115,11 @@ def test_keys_list_shows_one_active_key_per_algorithm(aws):
         ("ES256", "active"),
         ("RS256", "active"),
     ]
+
+
+def test_public_client_is_registered_as_requiring_pkce_even_without_the_flag(aws):
+    code, created = admin(
+        "client", "create", "--name", "CLI", "--public", "--grant-type",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    )  # fmt: skip
+    assert code == 0 and created["require_pkce"] is True and "client_secret" not in created
