@@ -4,7 +4,7 @@ Endpoint modules are imported inside the views so a cold start loads only what i
 route needs.
 """
 
-from chalice import Chalice
+from chalice import Chalice, CORSConfig
 
 from chalicelib.errors import json_errors
 from chalicelib.pages import page_errors
@@ -15,9 +15,14 @@ app = Chalice(app_name="gatehouse")
 # not Chalice's own 415 body.
 FORM = ["application/x-www-form-urlencoded", "*/*"]
 
+# Browser apps (SPAs with PKCE) call these from their own origin. None of them reads a
+# cookie, so any origin may: the bearer token or client credentials are the authority.
+# Pages (/authorize, /login, ...) and /introspect get no CORS.
+BROWSER_API = CORSConfig(allow_origin="*", allow_headers=["Authorization"], max_age=600)
 
-@app.route("/.well-known/openid-configuration", methods=["GET"])
-@app.route("/.well-known/oauth-authorization-server", methods=["GET"])
+
+@app.route("/.well-known/openid-configuration", methods=["GET"], cors=BROWSER_API)
+@app.route("/.well-known/oauth-authorization-server", methods=["GET"], cors=BROWSER_API)
 @json_errors
 def discovery():
     from chalicelib.endpoints.discovery import metadata
@@ -26,7 +31,7 @@ def discovery():
     return public_json(metadata())
 
 
-@app.route("/jwks.json", methods=["GET"])
+@app.route("/jwks.json", methods=["GET"], cors=BROWSER_API)
 @json_errors
 def jwks():
     from chalicelib.endpoints.discovery import jwks
@@ -35,7 +40,7 @@ def jwks():
     return public_json(jwks())
 
 
-@app.route("/token", methods=["POST"], content_types=FORM)
+@app.route("/token", methods=["POST"], content_types=FORM, cors=BROWSER_API)
 @json_errors
 def token():
     from chalicelib.endpoints import token
@@ -43,7 +48,7 @@ def token():
     return token.handle(app.current_request)
 
 
-@app.route("/revoke", methods=["POST"], content_types=FORM)
+@app.route("/revoke", methods=["POST"], content_types=FORM, cors=BROWSER_API)
 @json_errors
 def revoke():
     from chalicelib.endpoints import revocation
@@ -59,7 +64,7 @@ def introspect():
     return introspection.handle(app.current_request)
 
 
-@app.route("/device_authorization", methods=["POST"], content_types=FORM)
+@app.route("/device_authorization", methods=["POST"], content_types=FORM, cors=BROWSER_API)
 @json_errors
 def device_authorization():
     from chalicelib.endpoints import device_authorization
@@ -107,7 +112,7 @@ def consent():
     return authorize.consent(app.current_request)
 
 
-@app.route("/userinfo", methods=["GET", "POST"], content_types=FORM)
+@app.route("/userinfo", methods=["GET", "POST"], content_types=FORM, cors=BROWSER_API)
 @json_errors
 def userinfo():
     from chalicelib.endpoints import userinfo

@@ -51,3 +51,18 @@ def test_wrong_secret_over_http_is_401_with_basic_challenge(stack: Stack) -> Non
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_browser_preflight_for_the_token_endpoint_is_answered(stack: Stack) -> None:
+    response = requests.options(
+        f"{stack.issuer}/token",
+        headers={
+            "Origin": "https://spa.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
