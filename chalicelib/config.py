@@ -34,7 +34,6 @@ class Settings:
     endpoint_url: str | None
     table_prefix: str
     key_alias_prefix: str
-    signing_mode: str
     default_audience: str
     scopes_supported: tuple[str, ...]
     access_token_lifetime: int
@@ -96,7 +95,6 @@ def get_settings() -> Settings:
         endpoint_url=endpoint_url,
         table_prefix=os.environ.get("TABLE_PREFIX", f"gatehouse-{stage}-"),
         key_alias_prefix=os.environ.get("KEY_ALIAS_PREFIX", f"alias/gatehouse-{stage}"),
-        signing_mode=os.environ.get("SIGNING_MODE", "kms"),
         default_audience=os.environ.get("DEFAULT_AUDIENCE", "") or "urn:gatehouse:api",
         scopes_supported=_words("SCOPES_SUPPORTED", "api:read api:write"),
         access_token_lifetime=_int("ACCESS_TOKEN_LIFETIME", 3600),
