@@ -173,18 +173,30 @@ def log_error(err: OAuthError, where: str, exc: BaseException | None = None) -> 
         logger.info("%s: %s %s", where, err.error, err.detail)
 
 
-def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Answer every failure of a JSON endpoint as RFC 6749 §5.2 JSON (never a bare 500)."""
+def answering_errors(respond: Callable[[OAuthError], Any]) -> Callable[..., Any]:
+    """A view decorator that answers every failure with `respond(err)`, never a bare 500."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except Exception as exc:
+                err = from_exception(exc)
+                log_error(err, view.__name__, exc)
+                return respond(err)
+
+        return wrapper
+
+    return decorate
+
+
+def _json_error(err: OAuthError) -> Any:
     from chalice import Response
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Exception as exc:
-            err = from_exception(exc)
-            log_error(err, view.__name__, exc)
-            headers = {"Content-Type": "application/json", **NO_STORE, **err.headers}
-            return Response(json.dumps(err.body()), status_code=err.status_code, headers=headers)
+    headers = {"Content-Type": "application/json", **NO_STORE, **err.headers}
+    return Response(json.dumps(err.body()), status_code=err.status_code, headers=headers)
 
-    return wrapper
+
+# JSON endpoints answer RFC 6749 §5.2 bodies.
+json_errors = answering_errors(_json_error)

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.grants import GRANTS
 from chalicelib.keys import ALGORITHMS
+from chalicelib.registration import RESPONSE_TYPES
 from chalicelib.users import SCOPE_CLAIMS
 
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -20,15 +21,6 @@ CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 # only confidential clients introspect.
 AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
 OFFLINE_ACCESS = "offline_access"
-RESPONSE_TYPES = [
-    "code",
-    "token",
-    "id_token",
-    "id_token token",
-    "code id_token",
-    "code token",
-    "code id_token token",
-]
 OIDC_SCOPES = ("openid", "profile", "email")
 ID_TOKEN_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "amr", "sid"]
 
@@ -53,7 +45,7 @@ def metadata() -> dict[str, Any]:
         "introspection_endpoint": f"{issuer}/introspect",
         "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "scopes_supported": scopes,
-        "response_types_supported": RESPONSE_TYPES,
+        "response_types_supported": list(RESPONSE_TYPES),
         "response_modes_supported": ["query", "fragment", "form_post"],
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],

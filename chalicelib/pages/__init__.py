@@ -11,9 +11,7 @@ Page routes use `page_errors`: a failure renders the error page, never JSON or a
 
 from __future__ import annotations
 
-import functools
 import secrets
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.config import get_settings
-from chalicelib.errors import NO_STORE, from_exception, log_error
+from chalicelib.errors import NO_STORE, OAuthError, answering_errors
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HTML = "text/html; charset=utf-8"
@@ -93,16 +91,9 @@ def error_page(
     )
 
 
-def page_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Answer every failure of a page route with the HTML error page (never a bare 500)."""
+def _error_page(err: OAuthError) -> Response:
+    return error_page(err.status_code, err.error, err.description, err.headers)
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Exception as exc:
-            err = from_exception(exc)
-            log_error(err, view.__name__, exc)
-            return error_page(err.status_code, err.error, err.description, err.headers)
 
-    return wrapper
+# Page routes answer every failure with the HTML error page.
+page_errors = answering_errors(_error_page)

@@ -22,6 +22,16 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+# Debian's Chromium under Playwright (its own browser download is not reachable here).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CHALICE_LOCAL = [sys.executable, "-m", "tests.e2e.chalice_local", "local"]
 
 
@@ -118,3 +128,13 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> 
         if app is not None:
             _stop(app)
         _stop(emulator)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
