@@ -1,0 +1,69 @@
+"""No input, however malformed, gets a 500 from any route (DESIGN.md, Errors)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import FORM
+
+ROUTES = [
+    ("POST", "/token"),
+    ("POST", "/revoke"),
+    ("POST", "/introspect"),
+    ("POST", "/device_authorization"),
+    ("GET", "/authorize"),
+    ("POST", "/authorize"),
+    ("GET", "/userinfo"),
+    ("POST", "/userinfo"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/consent"),
+    ("GET", "/logout"),
+    ("POST", "/logout"),
+    ("GET", "/device"),
+    ("POST", "/device"),
+]
+GARBAGE = [
+    "",
+    "=",
+    "&&&",
+    "a=%",
+    "%zz=1",
+    "client_id=" + "x" * 5000,
+    "client_id=%00%01&redirect_uri=%00",
+    "response_type=code&client_id=\u202e&redirect_uri=javascript:alert(1)",
+    "grant_type=authorization_code&code=" + quote("\U0001f600" * 50),
+    "token=" + "e" * 9000 + "&token_type_hint=refresh_token",
+    "user_code=%E2%80%8B%E2%80%8B&decision=approve",
+    "scope=" + quote(" ".join(["s"] * 500)),
+    "grant_type=refresh_token&refresh_token=a.b.c",
+    "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=x&client_id=x",
+    "id_token_hint=eyJhbGciOiJub25lIn0.e30.&post_logout_redirect_uri=https://x",
+    "username=a&password=b&return_to=//evil.example",
+]
+HEADERS = [
+    {**FORM},
+    {**FORM, "Authorization": "Basic Og=="},
+    {**FORM, "Authorization": "Bearer " + "a" * 100},
+    {"Content-Type": "multipart/form-data; boundary=x"},
+    {**FORM, "Cookie": "__Host-gatehouse-session=" + "x" * 300 + "; csrf=%%%"},
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_malformed_requests_never_get_a_server_error(http, aws, method, path):
+    for body in GARBAGE:
+        for headers in HEADERS:
+            if method == "GET":
+                response = http.request(method, f"{path}?{body}", headers=headers)
+            else:
+                response = http.request(method, path, headers=headers, body=body.encode())
+            assert response.status_code < 500, (
+                method,
+                path,
+                body[:80],
+                headers,
+                response.body[:300],
+            )
