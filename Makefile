@@ -19,7 +19,7 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade "pip<26.3"  # chalice packages with pip and pins it
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
