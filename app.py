@@ -6,8 +6,7 @@ route needs.
 
 from chalice import Chalice, CORSConfig
 
-from chalicelib.errors import json_errors
-from chalicelib.pages import page_errors
+from chalicelib.errors import json_errors, page_errors
 
 app = Chalice(app_name="gatehouse")
 

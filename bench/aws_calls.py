@@ -10,6 +10,10 @@ from bench.harness import stack
 
 
 def run() -> dict[str, Any]:
+    return {mode: _run(mode) for mode in ("kms", "envelope")}
+
+
+def _run(mode: str) -> dict[str, Any]:
     calls: list[str] = []
     real = botocore.client.BaseClient._make_api_call
 
@@ -17,7 +21,7 @@ def run() -> dict[str, Any]:
         calls.append(f"{self.meta.service_model.service_name}:{operation}")
         return real(self, operation, params)
 
-    with stack() as (http, headers):
+    with stack(mode) as (http, headers):
         from chalicelib import clients, keys
 
         clients.reset_cache()

@@ -25,15 +25,22 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @contextmanager
-def stack() -> Iterator[tuple[Any, dict[str, str]]]:
-    """(chalice test http client, headers for a client_credentials request)."""
+def stack(signing_mode: str = "kms") -> Iterator[tuple[Any, dict[str, str]]]:
+    """(chalice test http client, headers for a client_credentials request), fresh caches."""
     from chalice.test import Client
     from moto import mock_aws
 
     from app import app
+    from chalicelib import clients, envelope, keys
+    from chalicelib.config import get_settings
     from chalicelib.emulator import provision
     from chalicelib.registration import create_client
 
+    os.environ["SIGNING_MODE"] = signing_mode
+    get_settings.cache_clear()
+    for reset in (clients.reset_cache, keys.reset_cache, envelope.reset_cache):
+        reset()
+    keys.kms_client.cache_clear()
     with mock_aws(), Client(app, stage_name="bench") as client:
         provision()
         registered, secret = create_client(name="bench", grant_types=["client_credentials"])

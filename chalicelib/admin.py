@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     keys = nouns.add_parser("keys").add_subparsers(dest="verb", required=True)
     keys.add_parser("list")
+    keys.add_parser("init", help="an active key per algorithm, in the stage's SIGNING_MODE")
     rotate = keys.add_parser("rotate")
     rotate.add_argument("--alg", choices=["RS256", "ES256"], action="append", dest="algs")
     return parser
@@ -148,18 +149,21 @@ def _read_password() -> str:
     return password
 
 
+def _key_view(key: Any) -> dict[str, Any]:
+    mode = "envelope" if key.encrypted_private_key else "kms"
+    return {"kid": key.kid, "alg": key.alg, "state": key.state, "mode": mode,
+            "kms_key_id": key.kms_key_id}  # fmt: skip
+
+
 def _keys(args: argparse.Namespace) -> Any:
-    from chalicelib import keys
+    from chalicelib import key_rotation, keys
 
+    if args.verb == "init":
+        return [_key_view(key_rotation.ensure_active(alg)) for alg in sorted(keys.ALGORITHMS)]
     if args.verb == "rotate":
-        from chalicelib import key_rotation
-
         return [key_rotation.rotate(alg) for alg in args.algs or sorted(keys.ALGORITHMS)]
     keys.reset_cache()
-    return [
-        {"kid": k.kid, "alg": k.alg, "state": k.state, "kms_key_id": k.kms_key_id}
-        for k in keys.signing_keys()
-    ]
+    return [_key_view(key) for key in keys.signing_keys()]
 
 
 def run(argv: list[str]) -> tuple[int, Any]:

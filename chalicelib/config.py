@@ -22,6 +22,13 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip() or allowed[0]
+    if value not in allowed:
+        raise RuntimeError(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
 def _words(name: str, default: str) -> tuple[str, ...]:
     return tuple(os.environ.get(name, default).replace(",", " ").split())
 
@@ -34,6 +41,7 @@ class Settings:
     endpoint_url: str | None
     table_prefix: str
     key_alias_prefix: str
+    signing_mode: str
     default_audience: str
     scopes_supported: tuple[str, ...]
     access_token_lifetime: int
@@ -95,6 +103,7 @@ def get_settings() -> Settings:
         endpoint_url=endpoint_url,
         table_prefix=os.environ.get("TABLE_PREFIX", f"gatehouse-{stage}-"),
         key_alias_prefix=os.environ.get("KEY_ALIAS_PREFIX", f"alias/gatehouse-{stage}"),
+        signing_mode=_choice("SIGNING_MODE", ("kms", "envelope")),
         default_audience=os.environ.get("DEFAULT_AUDIENCE", "") or "urn:gatehouse:api",
         scopes_supported=_words("SCOPES_SUPPORTED", "api:read api:write"),
         access_token_lifetime=_int("ACCESS_TOKEN_LIFETIME", 3600),

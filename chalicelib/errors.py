@@ -200,3 +200,13 @@ def _json_error(err: OAuthError) -> Any:
 
 # JSON endpoints answer RFC 6749 §5.2 bodies.
 json_errors = answering_errors(_json_error)
+
+
+def _error_page(err: OAuthError) -> Any:
+    from chalicelib.pages import error_page
+
+    return error_page(err.status_code, err.error, err.description, err.headers)
+
+
+# Page routes answer every failure with the HTML error page (loaded only when one is shown).
+page_errors = answering_errors(_error_page)

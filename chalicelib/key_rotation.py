@@ -3,7 +3,9 @@
 RFC 7517 §5 key sets. Rotation: the staged `next` key (already published in the JWKS)
 becomes `active`, the old active one becomes `retired` (published for
 `KEY_RETIRE_SECONDS` more), and a new `next` is staged. The stage's alias always points at
-the active key, which is what infra/ creates and keys.py falls back to.
+the active key, which is what infra/ creates and keys.py falls back to. New keys are made
+in the stage's `SIGNING_MODE`: an asymmetric KMS key (`kms`) or a wrapped key pair
+(`envelope`, see envelope.py); either way the record says how it signs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from chalicelib.keys import (
     kms_client,
     register,
     reset_cache,
+    save_key,
     signing_keys,
 )
 
@@ -39,15 +42,28 @@ def point_alias(alg: str, kms_key_id: str) -> None:
         client.create_alias(AliasName=alias_name(alg), TargetKeyId=kms_key_id)
 
 
+def _new_key(alg: str, state: str) -> SigningKey:
+    if get_settings().signing_mode == "envelope":
+        from chalicelib import envelope
+
+        jwk, wrapped, wrap_arn = envelope.create(alg)
+        return save_key(jwk, alg, state, wrap_arn, wrapped)
+    return register(create_kms_key(alg), alg, state)
+
+
 def ensure_active(alg: str) -> SigningKey:
     """Create and register an active key for `alg` unless one exists (provisioning)."""
     reset_cache()
     for key in signing_keys():
         if key.alg == alg and key.state == "active":
             return key
-    arn = create_kms_key(alg)
-    point_alias(alg, arn)
-    key = register(arn, alg, "active")
+    if get_settings().signing_mode == "envelope":
+        from chalicelib import envelope
+
+        envelope.ensure_wrap_key()
+    key = _new_key(alg, "active")
+    if not key.encrypted_private_key:
+        point_alias(alg, key.kms_key_id)
     reset_cache()
     return key
 
@@ -72,7 +88,8 @@ def rotate(alg: str) -> dict[str, str | None]:
         SigningKeyModel(kid=promoted.kid).update(
             actions=[SigningKeyModel.state.set("active"), SigningKeyModel.activated_at.set(now())]
         )
-        point_alias(alg, promoted.kms_key_id)
-    staged = register(create_kms_key(alg), alg, "next")
+        if not promoted.encrypted_private_key:
+            point_alias(alg, promoted.kms_key_id)
+    staged = _new_key(alg, "next")
     reset_cache()
     return {"alg": alg, "activated": promoted.kid if promoted else None, "staged": staged.kid}

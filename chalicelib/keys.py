@@ -4,6 +4,8 @@ RFC 7515 (JWS compact), RFC 7518 §3.3/§3.4 (RS256, ES256), RFC 7638 (kid = thu
 Decisions:
 * Mode `kms`: every signature is one KMS Sign call with `MessageType=RAW`; the private key
   never leaves KMS. ECDSA signatures come back DER and are converted to JOSE R||S.
+* Mode `envelope` (envelope.py): a key record that carries a KMS-encrypted private key is
+  decrypted once per container and signs locally. The mode is per key record.
 * The key set lives in the SigningKey table (one Scan, cached per container for
   `KEYS_CACHE_SECONDS`). If a table has no active key for an algorithm, the KMS key behind
   the stage's alias (`<KEY_ALIAS_PREFIX>-rs256|es256`, as infra/ creates it) is registered
@@ -41,6 +43,7 @@ class SigningKey:
     state: str
     public_jwk: dict[str, str]
     retired_at: int | None = None
+    encrypted_private_key: str | None = None
 
 
 _cache: dict[str, Any] = {"keys": None, "loaded_at": 0.0}
@@ -97,6 +100,7 @@ def _from_record(record: Any) -> SigningKey:
         state=record.state,
         public_jwk=json.loads(record.public_jwk),
         retired_at=record.retired_at,
+        encrypted_private_key=record.encrypted_private_key,
     )
 
 
@@ -118,6 +122,8 @@ def active_key(alg: str = "RS256") -> SigningKey:
     for key in signing_keys():
         if key.alg == alg and key.state == "active":
             return key
+    if get_settings().signing_mode == "envelope":
+        raise ServerError("No signing key", detail=f"no active {alg} key: run `keys init`")
     key = _register_alias_key(alg)
     reset_cache()
     return key
@@ -153,7 +159,12 @@ def sign_jwt(claims: dict[str, Any], *, typ: str = "JWT", alg: str = "RS256") ->
     signing_input = b".".join(segments)
     if len(signing_input) > KMS_MESSAGE_LIMIT:
         raise ServerError("Token too large to sign", detail=f"{len(signing_input)} bytes")
-    signature = _kms_sign(key, signing_input)
+    if key.encrypted_private_key:
+        from chalicelib import envelope
+
+        signature = envelope.sign(key.kid, key.alg, key.encrypted_private_key, signing_input)
+    else:
+        signature = _kms_sign(key, signing_input)
     return b".".join([*segments, base64url_encode(signature)]).decode()
 
 
@@ -169,12 +180,15 @@ def _kms_sign(key: SigningKey, message: bytes) -> bytes:
         SigningAlgorithm=ALGORITHMS[key.alg][1],
     )
     signature = response["Signature"]
-    if key.alg == "ES256":
-        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    return jose_ecdsa(signature) if key.alg == "ES256" else signature
 
-        r, s = decode_dss_signature(signature)
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    return signature
+
+def jose_ecdsa(der: bytes) -> bytes:
+    """RFC 7518 §3.4: an ECDSA P-256 signature as R||S, 32 bytes each (DER in)."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def alias_name(alg: str) -> str:
@@ -183,10 +197,20 @@ def alias_name(alg: str) -> str:
 
 def register(kms_key_id: str, alg: str, state: str) -> SigningKey:
     """Record a KMS key (its public half and thumbprint) in the key set."""
+    der = kms_client().get_public_key(KeyId=kms_key_id)["PublicKey"]
+    return save_key(public_jwk_from_der(der, alg), alg, state, kms_key_id)
+
+
+def save_key(
+    jwk: dict[str, str],
+    alg: str,
+    state: str,
+    kms_key_id: str,
+    encrypted_private_key: str | None = None,
+) -> SigningKey:
+    """Add a key to the set; `kms_key_id` is the signing key (kms) or the wrapping key."""
     from chalicelib.models import SigningKeyModel, now
 
-    der = kms_client().get_public_key(KeyId=kms_key_id)["PublicKey"]
-    jwk = public_jwk_from_der(der, alg)
     record = SigningKeyModel(
         kid=jwk["kid"],
         alg=alg,
@@ -194,6 +218,7 @@ def register(kms_key_id: str, alg: str, state: str) -> SigningKey:
         state=state,
         public_jwk=json.dumps(jwk),
         activated_at=now() if state == "active" else None,
+        encrypted_private_key=encrypted_private_key,
     )
     record.save(condition=SigningKeyModel.kid.does_not_exist())
     return _from_record(record)

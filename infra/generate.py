@@ -88,6 +88,20 @@ def build() -> dict[str, Any]:
                 "TargetKeyId": {"Ref": f"{name}SigningKey"},
             },
         }
+    # SIGNING_MODE=envelope wraps locally generated key pairs under this symmetric key.
+    envelope = _signing_key("Envelope", "SYMMETRIC_DEFAULT")
+    envelope["Properties"]["KeyUsage"] = "ENCRYPT_DECRYPT"
+    envelope["Properties"]["Description"] = {
+        "Fn::Sub": "Gatehouse ${Stage} envelope key for signing keys"
+    }
+    resources["EnvelopeKey"] = envelope
+    resources["EnvelopeKeyAlias"] = {
+        "Type": "AWS::KMS::Alias",
+        "Properties": {
+            "AliasName": {"Fn::Sub": "alias/gatehouse-${Stage}-envelope"},
+            "TargetKeyId": {"Ref": "EnvelopeKey"},
+        },
+    }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Gatehouse stateful resources: DynamoDB tables and KMS signing keys",

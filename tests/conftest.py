@@ -34,11 +34,12 @@ from moto import mock_aws  # noqa: E402
 
 
 def reset_caches() -> None:
-    from chalicelib import clients, keys
+    from chalicelib import clients, envelope, keys
 
     clients.reset_cache()
     keys.reset_cache()
     keys.kms_client.cache_clear()
+    envelope.reset_cache()
 
 
 @pytest.fixture
@@ -105,3 +106,19 @@ def make_user(aws: None) -> Callable[..., Any]:
         return users.create_user(username, password, email, name)
 
     return make
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every AWS API call made from here on, as "service:Operation", counted at botocore."""
+    import botocore.client
+
+    calls: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(f"{self.meta.service_model.service_name}:{operation}")
+        return real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    yield calls

@@ -123,3 +123,9 @@ def test_public_client_is_registered_as_requiring_pkce_even_without_the_flag(aws
         "urn:ietf:params:oauth:grant-type:device_code",
     )  # fmt: skip
     assert code == 0 and created["require_pkce"] is True and "client_secret" not in created
+
+
+def test_keys_init_is_idempotent_and_reports_the_signing_mode(aws):
+    code, first = admin("keys", "init")
+    assert code == 0 and {k["mode"] for k in first} == {"kms"}
+    assert admin("keys", "init") == (0, first)

@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import botocore.client
-import pytest
-
 from tests.conftest import basic, post_form
 
 GRANT = {"grant_type": "client_credentials"}
-
-
-@pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    calls: list[str] = []
-    real = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        calls.append(f"{self.meta.service_model.service_name}:{operation}")
-        return real(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    yield calls
 
 
 def test_warm_client_credentials_request_makes_exactly_one_aws_call(http, make_client, aws_calls):

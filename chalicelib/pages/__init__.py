@@ -19,7 +19,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.config import get_settings
-from chalicelib.errors import NO_STORE, OAuthError, answering_errors
+from chalicelib.errors import NO_STORE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HTML = "text/html; charset=utf-8"
@@ -89,11 +89,3 @@ def error_page(
     return render(
         "error.html", status=status, headers=headers, error=error, description=description
     )
-
-
-def _error_page(err: OAuthError) -> Response:
-    return error_page(err.status_code, err.error, err.description, err.headers)
-
-
-# Page routes answer every failure with the HTML error page.
-page_errors = answering_errors(_error_page)
