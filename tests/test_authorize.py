@@ -143,6 +143,14 @@ def test_errors_after_the_redirect_uri_check_go_back_to_the_client(
     assert result["state"] == "st-1" and result["iss"] == "https://auth.test"
 
 
+@pytest.mark.parametrize("max_age", ["\u00b2", "\u0663", "\uff11"])
+def test_max_age_in_digits_other_than_ascii_is_invalid_request_not_server_error(
+    browser: Browser, web: Any, max_age: str
+) -> None:
+    result = answer(browser.get("/authorize", request(web, max_age=max_age)))
+    assert result["error"] == "invalid_request" and result["state"] == "st-1"
+
+
 def test_token_response_errors_travel_in_the_fragment(browser: Browser, web: Any) -> None:
     response = browser.get(
         "/authorize", request(web, response_type="id_token token", prompt="none")
