@@ -76,7 +76,10 @@ def verify_hint(token: str, client_id: str | None = None) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
         raise invalid from exc
-    if header.get("alg") not in keys.ALGORITHMS or FORBIDDEN_HEADERS & header.keys():
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in keys.ALGORITHMS:
+        raise invalid  # a list or object here would be unhashable: a 500, not a refusal
+    if FORBIDDEN_HEADERS & header.keys():
         raise invalid
     if str(header.get("typ", "JWT")).upper() != "JWT":
         raise invalid  # an access token (at+jwt) is not an ID token

@@ -143,6 +143,14 @@ def test_errors_after_the_redirect_uri_check_go_back_to_the_client(
     assert result["state"] == "st-1" and result["iss"] == "https://auth.test"
 
 
+@pytest.mark.parametrize("max_age", ["\u00b2", "\u0663", "\uff11"])
+def test_max_age_in_digits_other_than_ascii_is_invalid_request_not_server_error(
+    browser: Browser, web: Any, max_age: str
+) -> None:
+    result = answer(browser.get("/authorize", request(web, max_age=max_age)))
+    assert result["error"] == "invalid_request" and result["state"] == "st-1"
+
+
 def test_token_response_errors_travel_in_the_fragment(browser: Browser, web: Any) -> None:
     response = browser.get(
         "/authorize", request(web, response_type="id_token token", prompt="none")
@@ -300,6 +308,24 @@ def test_prompt_login_sends_a_signed_in_person_to_login_once(browser: Browser, w
     assert "prompt" not in return_to and "max_age" not in return_to
     result = answer(authorize(browser, **request(web, prompt="login")))
     assert "code" in result
+
+
+def test_max_age_0_sends_a_person_who_signed_in_this_very_second_to_login_again(
+    browser: Browser, web: Any, monkeypatch: Any
+) -> None:
+    # Given a session started in the same second as the request (elapsed time 0)
+    import chalicelib.endpoints.authorize as authorize_endpoint
+    import chalicelib.models as models
+
+    monkeypatch.setattr(models, "now", lambda: 1_800_000_000)
+    monkeypatch.setattr(authorize_endpoint, "now", lambda: 1_800_000_000)
+    browser.login("alice", PASSWORD, return_to="/login")
+    # When the client asks for max_age=0 (OIDC Core §3.1.2.1: equivalent to prompt=login)
+    response = browser.get("/authorize", request(web, max_age="0"))
+    # Then the person must sign in again, and prompt=none cannot skip that
+    assert response.status_code == 302 and "/login?" in response.headers["Location"]
+    result = answer(browser.get("/authorize", request(web, max_age="0", prompt="none")))
+    assert result["error"] == "login_required"
 
 
 def test_disabled_user_with_a_live_session_must_sign_in_again(browser: Browser, web: Any) -> None:

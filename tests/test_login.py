@@ -128,6 +128,40 @@ def test_repeated_login_failures_are_refused_even_with_the_right_password(
     assert "__Host-gh_session" not in browser.cookies
 
 
+def test_parallel_wrong_passwords_get_no_more_password_checks_than_the_limit(
+    browser: Browser, make_user: Any, monkeypatch: Any
+) -> None:
+    # Given a burst of guesses that all reach the limit check before any has been counted
+    # (Lambdas run them in parallel): each next request starts inside the previous one's
+    # password check, the last one carrying the right password.
+    from chalicelib import users
+    from chalicelib.config import get_settings
+    from chalicelib.models import SessionModel
+
+    make_user()
+    limit = get_settings().login_max_failures
+    burst = limit + 5
+    page = browser.get("/login")
+    real_check = users.check_password
+    checks: list[str] = []
+    started = [1]
+
+    def check_in_parallel(password: str, phc_hash: str | None) -> bool:
+        checks.append(password)
+        if started[0] < burst:
+            started[0] += 1
+            guess = PASSWORD if started[0] == burst else "wrong password"
+            browser.submit(page, username="alice", password=guess)
+        return real_check(password, phc_hash)
+
+    monkeypatch.setattr(users, "check_password", check_in_parallel)
+    # When the burst is sent
+    browser.submit(page, username="alice", password="wrong password")
+    # Then no more passwords were tried than the limit allows, and nobody got in
+    assert len(checks) <= limit
+    assert SessionModel.count() == 0
+
+
 @pytest.mark.parametrize(
     "return_to",
     [

@@ -130,3 +130,19 @@ def test_hint_for_another_user_asks_for_confirmation(
     assert hidden_fields(page.body.decode())["post_logout_redirect_uri"] == AFTER
     done = signed_in.submit(page)
     assert done.status_code == 302 and done.headers["Location"] == AFTER
+
+
+@pytest.mark.parametrize("alg", [["RS256"], {"RS256": 1}])
+def test_id_token_hint_with_a_non_string_alg_is_refused_not_a_server_error(
+    signed_in: Browser, alg: Any
+) -> None:
+    import base64
+    import json
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    hint = f"{part({'alg': alg, 'kid': 'k'})}.{part({'sub': 'x'})}.AAAA"
+    response = signed_in.get("/logout", {"id_token_hint": hint})
+    assert response.status_code == 400 and "invalid_request" in response.body.decode()
+    assert current_session(signed_in) is not None

@@ -95,8 +95,8 @@ def _fresh_enough(auth: AuthorizationRequest, session: sessions.Session, user: A
     """A live session for an enabled user that meets prompt, max_age and id_token_hint."""
     if user is None or user.disabled or user.sub != session.sub:
         return False
-    if auth.prompt & {"login", "select_account"}:
-        return False
+    if auth.prompt & {"login", "select_account"} or auth.max_age == 0:
+        return False  # OIDC Core §3.1.2.1: max_age=0 is prompt=login, even within a second
     if auth.max_age is not None and now() - session.auth_time > auth.max_age:
         return False
     return auth.hint_sub is None or auth.hint_sub == session.sub

@@ -176,7 +176,7 @@ def _max_age(params: Params) -> int | None:
     raw = params.get("max_age")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 10:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:  # "²".isdigit(), int() fails
         raise InvalidRequest("max_age must be a non-negative integer")
     return int(raw)
 

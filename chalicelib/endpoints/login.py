@@ -5,7 +5,9 @@ Decisions: `return_to` is a path on this server only (one leading `/`, no scheme
 backslash or control character) and the redirect goes to issuer + path, so it can never
 leave the server. The same message answers an unknown user, a wrong password and a
 disabled account. Failures are counted per username (refused past `LOGIN_MAX_FAILURES` in
-`LOGIN_FAILURE_WINDOW`) and per source address (ten times that).
+`LOGIN_FAILURE_WINDOW`) and per source address (ten times that). Each attempt is counted
+before its password is checked (one atomic ADD) and refunded when it succeeds, so parallel
+requests cannot all slip under the limit (RFC 6749 §10.10).
 """
 
 from __future__ import annotations
@@ -66,26 +68,29 @@ def submit(request: Any) -> Response:
     username = (params.get("username") or "")[:256]
     if not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
         return login_form(browser, return_to, username=username, error=EXPIRED_FORM, status=400)
-    settings = get_settings()
-    if _limited(username, params.source_ip):
+    subjects = (f"user:{username}", f"ip:{params.source_ip}")
+    if _charge(subjects):
         return login_form(browser, return_to, username=username, error=TOO_MANY, status=429)
     user = users.get_user(username)
     valid = users.check_password(params.get("password") or "", user and user.password_hash)
     if not valid or user is None or user.disabled:
-        for subject in (f"user:{username}", f"ip:{params.source_ip}"):
-            ratelimit.record_failure("login", subject, settings.login_failure_window)
         return login_form(browser, return_to, username=username, error=BAD_CREDENTIALS, status=400)
+    for subject in subjects:
+        ratelimit.refund("login", subject)
     sessions.start(browser, user)
-    target = settings.issuer + (return_to or "/login")
+    target = get_settings().issuer + (return_to or "/login")
     return pages.redirect(target, status=303, headers=sessions.cookie_headers(browser))
 
 
-def _limited(username: str, source_ip: str) -> bool:
-    """Per-user limit, and a looser per-address one (many people may share an address)."""
-    limit = get_settings().login_max_failures
-    return ratelimit.is_limited("login", f"user:{username}", limit) or ratelimit.is_limited(
-        "login", f"ip:{source_ip}", limit * 10
-    )
+def _charge(subjects: tuple[str, str]) -> bool:
+    """Count this attempt for the user and the address; True when either is past its limit.
+
+    The per-address limit is looser: many people may share an address.
+    """
+    settings = get_settings()
+    window, limit = settings.login_failure_window, settings.login_max_failures
+    tries = [ratelimit.record_failure("login", subject, window) for subject in subjects]
+    return tries[0] > limit or tries[1] > limit * 10
 
 
 def login_form(
