@@ -169,3 +169,14 @@ def test_authorization_code_grant_needs_the_client_registered_for_it(
     code = get_code(http, client)
     response = exchange(http, service, service_secret, code)
     assert json.loads(response.body)["error"] == "unauthorized_client"
+
+
+def test_code_of_a_user_disabled_since_sign_in_is_invalid_grant(http: Any, web: Any) -> None:
+    from chalicelib import users
+
+    # Given a code issued while alice could sign in, and then her account is disabled
+    client, secret = web
+    code = get_code(http, client)
+    users.set_disabled("alice")
+    # Then the code gets no tokens, as a device code or refresh token would not
+    assert error_of(exchange(http, client, secret, code)) == "invalid_grant"
