@@ -230,6 +230,8 @@ def _register_alias_key(alg: str) -> SigningKey:
     arn = kms_client().describe_key(KeyId=alias_name(alg))["KeyMetadata"]["Arn"]
     try:
         return register(arn, alg, "active")
-    except PutError:  # another container registered it first
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise  # an AWS fault (503), not another container registering it first
         reset_cache()
         return next(k for k in signing_keys() if k.alg == alg and k.state == "active")

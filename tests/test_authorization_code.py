@@ -169,3 +169,34 @@ def test_authorization_code_grant_needs_the_client_registered_for_it(
     code = get_code(http, client)
     response = exchange(http, service, service_secret, code)
     assert json.loads(response.body)["error"] == "unauthorized_client"
+
+
+def test_code_of_a_user_disabled_since_sign_in_is_invalid_grant(http: Any, web: Any) -> None:
+    from chalicelib import users
+
+    # Given a code issued while alice could sign in, and then her account is disabled
+    client, secret = web
+    code = get_code(http, client)
+    users.set_disabled("alice")
+    # Then the code gets no tokens, as a device code or refresh token would not
+    assert error_of(exchange(http, client, secret, code)) == "invalid_grant"
+
+
+def test_nonce_too_long_for_an_id_token_is_refused_at_authorize_not_a_500_at_token(
+    http: Any, web: Any
+) -> None:
+    # Given a signed-in browser (so the long request needs no login round trip)
+    client, secret = web
+    browser = Browser(http)
+    request = {
+        "response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT,
+        "scope": "openid", "state": "s",
+    }  # fmt: skip
+    answer(authorize(browser, **request))
+    # When the nonce fits the length limit but not, JSON-escaped, a signable ID token
+    response = authorize(browser, **request, nonce="\u00e9" * 2000)
+    # Then /authorize refuses it, rather than issue a code /token can only answer with a 500
+    params = answer(response)
+    if "code" in params:
+        assert exchange(http, client, secret, params["code"]).status_code < 500
+    assert params.get("error") == "invalid_request"

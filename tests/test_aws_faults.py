@@ -100,3 +100,22 @@ def test_unexpected_exception_is_generic_server_error_without_internals(http, ma
     assert body == {"error": "server_error", "error_description": body["error_description"]}
     assert "Traceback" not in response.body.decode() and "not-bytes" not in response.body.decode()
     assert secret not in caplog.text
+
+
+def test_throttled_first_registration_of_the_signing_key_is_503_not_500(http, make_client):
+    # Given a fresh deployment: no key registered yet, so the first token registers the
+    # alias's KMS key, and DynamoDB throttles that write
+    from chalicelib import keys
+    from chalicelib.models import SigningKeyModel
+
+    client, secret = make_client()
+    for record in SigningKeyModel.scan():
+        record.delete()
+    keys.reset_cache()
+    table = SigningKeyModel._get_connection().connection.client
+    with aws_fault(table, "PutItem", "ProvisionedThroughputExceededException") as calls:
+        response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
+    assert calls, "the fault was not reached"
+    assert response.status_code == 503
+    assert json.loads(response.body)["error"] == "temporarily_unavailable"
+    assert post_form(http, "/token", GRANT, basic(client.client_id, secret)).status_code == 200

@@ -11,6 +11,7 @@ unknown parameters are ignored; `request`/`request_uri` are unsupported (OIDC Co
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,9 @@ def validate(params: Params, target: Target) -> AuthorizationRequest:
     if openid and not target.redirect_uri_given:
         raise InvalidRequest("redirect_uri is required for OpenID Connect requests")
     nonce = _bounded(params, "nonce")
+    if nonce is not None and len(json.dumps(nonce)) > MAX_VALUE:
+        # It goes into the ID token as JSON, which must stay under KMS's signing limit.
+        raise InvalidRequest("nonce is too long")
     if "id_token" in response_type and not nonce:
         raise InvalidRequest("nonce is required when an ID token is returned")
     challenge, method = None, None

@@ -5,15 +5,17 @@ the ID token when `openid` was granted (OIDC Core §3.1.3.3) and the refresh tok
 `offline_access` was -> redeem the code in one conditional write that records what was
 minted -> the token response. Minting before redeeming means a replay, however close, always
 finds the refresh family to revoke. The ID token carries `at_hash`; profile and email claims
-come from userinfo, since an access token is issued.
+come from userinfo, since an access token is issued. As for the device and refresh grants,
+the user must still exist and not be disabled when the code is redeemed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import codes, refresh_tokens, tokens
+from chalicelib import codes, refresh_tokens, tokens, users
 from chalicelib.clients import Client
+from chalicelib.errors import InvalidGrant
 from chalicelib.grants.common import audience, bearer_response, id_token_for
 from chalicelib.http import Params
 from chalicelib.models import now
@@ -28,6 +30,9 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         params.get("redirect_uri"),
         params.get("code_verifier"),
     )
+    user = users.get_user_by_sub(record.sub)
+    if user is None or user.disabled:
+        raise InvalidGrant(codes.INVALID, detail="user missing or disabled")
     at = now()
     scopes = frozenset(record.scope.split())
     family = refresh_tokens.new_family_id() if refresh_tokens.should_issue(client, scopes) else None

@@ -2,11 +2,13 @@
 
 RFC 6749 §3.3 (scope), RFC 8707 §2 (resource indicators). Decisions: an omitted scope
 means the client's registered scope; a requested scope must be a subset of it. `resource`
-values must be absolute URIs without a fragment and become the token's `aud`.
+values must be absolute URIs without a fragment and become the token's `aud`; together they
+may take at most MAX_AUDIENCE_BYTES as JSON, so the token stays under KMS's signing limit.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +18,9 @@ from chalicelib.http import Params
 from chalicelib.tokens import IssuedToken
 
 SCOPE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "\\"}
+# KMS signs at most 4096 bytes (keys.KMS_MESSAGE_LIMIT); base64url of 2048 leaves room for
+# the header and the other claims.
+MAX_AUDIENCE_BYTES = 2048
 
 
 def parse_scope(raw: str | None) -> list[str]:
@@ -47,6 +52,8 @@ def audience(params: Params) -> str | list[str]:
             raise InvalidTarget("resource must be an absolute URI") from exc
         if not parts.scheme or not parts.netloc or parts.fragment or "#" in resource:
             raise InvalidTarget("resource must be an absolute URI without a fragment")
+    if len(json.dumps(resources)) > MAX_AUDIENCE_BYTES:
+        raise InvalidTarget("resource values are too long")
     if not resources:
         return get_settings().default_audience
     return resources[0] if len(resources) == 1 else resources

@@ -8,8 +8,10 @@ unauthorized_client). Decisions:
 * Brute force (§10.10, RFC 9700 §4.16): failures are counted per username and per source
   IP in fixed windows (PASSWORD_USER_FAILURE_LIMIT, PASSWORD_IP_FAILURE_LIMIT,
   PASSWORD_FAILURE_WINDOW). At a limit, attempts get that same invalid_grant without a
-  password check until the window ends. A success clears the username's count, never the
-  IP's. Usernames are counted by SHA-256, so the counters hold no usernames.
+  password check until the window ends. Every attempt is counted (one atomic ADD) before
+  its password is checked, so parallel attempts cannot all pass as under the limit; a
+  success then clears the username's count and takes back its own count from the IP's.
+  Usernames are counted by SHA-256, so the counters hold no usernames.
 * Scope: what is asked for is granted, within the client's registered scope; an omitted
   scope means the client's scope without offline_access, which must be asked for. A refresh
   token comes only with offline_access and a client registered for refresh_token.
@@ -60,11 +62,15 @@ def authenticate_user(username: str, password: str, source_ip: str) -> Any:
         limits.append(("password-ip", source_ip, settings.password_ip_failure_limit))
     if any(ratelimit.is_limited(kind, subject, limit) for kind, subject, limit in limits):
         raise InvalidGrant(INVALID, detail="locked out")
+    window = settings.password_failure_window
+    counts = [ratelimit.record_failure(kind, subject, window) for kind, subject, _ in limits]
+    if any(count > limit for count, (_, _, limit) in zip(counts, limits, strict=True)):
+        raise InvalidGrant(INVALID, detail="locked out")
     user = users.get_user(username)
     matches = users.check_password(password, user.password_hash if user else None)
     if user is None or not matches or user.disabled:
-        for kind, subject, _ in limits:
-            ratelimit.record_failure(kind, subject, settings.password_failure_window)
         raise InvalidGrant(INVALID, detail="bad credentials or disabled user")
     ratelimit.clear(*limits[0][:2])
+    for kind, subject, _ in limits[1:]:
+        ratelimit.refund(kind, subject)
     return user

@@ -84,6 +84,26 @@ def test_resource_with_fragment_is_invalid_target(http, make_client):
     assert json.loads(response.body)["error"] == "invalid_target"
 
 
+def test_resource_values_too_large_to_sign_are_invalid_target_not_a_server_error(http, make_client):
+    # RFC 8707 §2: a resource the server will not accept is invalid_target; a token whose
+    # signing input would pass KMS's 4096-byte limit must never become a 500.
+    client, secret = make_client()
+    many = "&".join(f"resource=https://rs{i}.example/{'a' * 900}" for i in range(5))
+    single = "resource=https://rs.example/" + "%C3%A9" * 1500
+    for resources in (many, single):
+        body = f"grant_type=client_credentials&{resources}"
+        response = http.post(
+            "/token",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                **basic(client.client_id, secret),
+            },
+        )
+        assert response.status_code == 400, response.body
+        assert json.loads(response.body)["error"] == "invalid_target"
+
+
 def test_per_client_lifetime_overrides_the_default(http, make_client):
     client, secret = make_client(access_token_lifetime=300)
     body = json.loads(post_form(http, "/token", GRANT, basic(client.client_id, secret)).body)

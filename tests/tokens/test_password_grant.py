@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Any
 
 import jwt
+import pytest
 
 from chalicelib import ratelimit
 from tests.tokens.conftest import PASSWORD, App, body, password_grant
@@ -112,3 +115,52 @@ def test_lockout_thresholds_come_from_settings(
     for _ in range(2):
         password_grant(http, app, password="guess")
     assert password_grant(http, app).status_code == 400
+
+
+def test_parallel_guesses_cannot_check_more_passwords_than_the_username_limit(
+    user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import users
+    from chalicelib.errors import InvalidGrant
+    from chalicelib.grants import password
+
+    # Given ten guesses for alice at once, each past the lockout check before any is counted
+    guesses = 10
+    barrier = threading.Barrier(guesses, timeout=3)
+    get_user, check_password = users.get_user, users.check_password
+    count_lock, checked = threading.Lock(), []
+
+    def racing_get_user(username: str) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return get_user(username)
+
+    def counted_check(secret: str, phc_hash: str | None) -> bool:
+        checked.append(secret)
+        return check_password(secret, phc_hash)
+
+    def atomic(function: Any) -> Any:
+        # DynamoDB's ADD is atomic; moto in one process is not across threads.
+        return lambda *args, **kwargs: _locked(count_lock, function, *args, **kwargs)
+
+    monkeypatch.setattr(users, "get_user", racing_get_user)
+    monkeypatch.setattr(users, "check_password", counted_check)
+    for name in ("record_failure", "refund", "clear", "is_limited"):
+        monkeypatch.setattr(ratelimit, name, atomic(getattr(ratelimit, name)))
+
+    def guess(attempt: int) -> None:
+        with contextlib.suppress(InvalidGrant):
+            password.authenticate_user("alice", f"guess-{attempt}", "198.51.100.7")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then no more passwords were tried than the per-username limit (5) allows
+    assert len(checked) <= 5
+
+
+def _locked(lock: threading.Lock, function: Any, *args: Any, **kwargs: Any) -> Any:
+    with lock:
+        return function(*args, **kwargs)
