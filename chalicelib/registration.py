@@ -1,6 +1,7 @@
 """Client registration by an administrator: metadata checked as RFC 7591 §2 names it.
 
-Decisions: client_id is random (128 bits), the secret 256 bits and shown once (only its
+Decisions: client_id is random (128 bits, hex: it never starts with `-`, which a command
+line would read as an option), the secret 256 bits and shown once (only its
 SHA-256 is stored); public clients authenticate with `none` and must use PKCE; redirect
 URIs are absolute, without fragments (RFC 6749 §3.1.2), https or loopback http or a
 private-use scheme (RFC 8252 §7.1).
@@ -103,7 +104,7 @@ def create_client(
     _check(meta)
     secret = None if public else random_token()
     record = ClientModel(
-        client_id=secrets.token_urlsafe(16),
+        client_id=secrets.token_hex(16),
         secret_hash=sha256_hex(secret) if secret else None,
         **meta,
     )

@@ -129,3 +129,11 @@ def test_keys_init_is_idempotent_and_reports_the_signing_mode(aws):
     code, first = admin("keys", "init")
     assert code == 0 and {k["mode"] for k in first} == {"kms"}
     assert admin("keys", "init") == (0, first)
+
+
+def test_generated_client_ids_are_hex_so_a_command_line_never_reads_one_as_an_option(aws):
+    import re
+
+    ids = {create()["client_id"] for _ in range(20)}
+    assert len(ids) == 20
+    assert all(re.fullmatch(r"[0-9a-f]{32}", client_id) for client_id in ids)
