@@ -7,6 +7,8 @@ limit is refused until that window ends; reads are consistent so Lambdas agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chalicelib.models import CounterModel, now
 
 
@@ -30,6 +32,15 @@ def is_limited(kind: str, subject: str, limit: int) -> bool:
 def clear(kind: str, subject: str) -> None:
     """Forget a key's failures (a success resets the per-username count, never per-IP)."""
     CounterModel(key=_window_key(kind, subject)).delete()
+
+
+def charge(limits: Iterable[tuple[str, str, int]], window_seconds: int) -> bool:
+    """Count one attempt against each (kind, subject, limit) before the check it guards,
+    so parallel attempts cannot slip past a read-then-count; True when any is now over."""
+    counts = [
+        (record_failure(kind, subject, window_seconds), limit) for kind, subject, limit in limits
+    ]
+    return any(count > limit for count, limit in counts)
 
 
 def record_failure(kind: str, subject: str, window_seconds: int) -> int:

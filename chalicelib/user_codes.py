@@ -63,8 +63,8 @@ def require(raw: str | None) -> str:
 def charge(source_ip: str) -> None:
     """Count one try from this IP before looking the code up; refuse past the limit."""
     settings = get_settings()
-    tries = ratelimit.record_failure(PER_IP, _subject(source_ip), settings.user_code_failure_window)
-    if tries > settings.user_code_max_failures:
+    limit = (PER_IP, _subject(source_ip), settings.user_code_max_failures)
+    if ratelimit.charge([limit], settings.user_code_failure_window):
         raise AccessDenied(
             "Too many wrong codes were entered from your network. Wait a few minutes and "
             "try again.",

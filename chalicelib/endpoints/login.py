@@ -89,8 +89,9 @@ def _charge(subjects: tuple[str, str]) -> bool:
     """
     settings = get_settings()
     window, limit = settings.login_failure_window, settings.login_max_failures
-    tries = [ratelimit.record_failure("login", subject, window) for subject in subjects]
-    return tries[0] > limit or tries[1] > limit * 10
+    return ratelimit.charge(
+        [("login", subjects[0], limit), ("login", subjects[1], limit * 10)], window
+    )
 
 
 def login_form(

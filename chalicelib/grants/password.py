@@ -61,10 +61,8 @@ def authenticate_user(username: str, password: str, source_ip: str) -> Any:
     if source_ip:
         limits.append(("password-ip", source_ip, settings.password_ip_failure_limit))
     if any(ratelimit.is_limited(kind, subject, limit) for kind, subject, limit in limits):
-        raise InvalidGrant(INVALID, detail="locked out")
-    window = settings.password_failure_window
-    counts = [ratelimit.record_failure(kind, subject, window) for kind, subject, _ in limits]
-    if any(count > limit for count, (_, _, limit) in zip(counts, limits, strict=True)):
+        raise InvalidGrant(INVALID, detail="locked out")  # no count added while locked
+    if ratelimit.charge(limits, settings.password_failure_window):
         raise InvalidGrant(INVALID, detail="locked out")
     user = users.get_user(username)
     matches = users.check_password(password, user.password_hash if user else None)
