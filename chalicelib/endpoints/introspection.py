@@ -9,8 +9,10 @@ it -> no-store JSON. Decisions:
   else (§2.2), so the answer never tells those apart.
 * Access tokens: any introspecting client may ask (they are resource servers);
   `token_type` is "Bearer" (§2.2 points at RFC 6749 §5.1). Refresh tokens: only their own
-  client, `token_type` "refresh_token" (§5.1 names no type for them); a refresh token of a
-  disabled user is inactive, as it could no longer be used.
+  client, `token_type` "refresh_token" (§5.1 names no type for them). A person's token
+  (access or refresh) is inactive once their account is disabled or deleted, as userinfo
+  and the refresh grant already refuse it; a client_credentials token (`sub` is the
+  client_id, RFC 9068 §2.2) has no person behind it.
 * `token_type_hint` sets the order of lookups only (§2.1).
 """
 
@@ -52,6 +54,8 @@ def describe_access_token(token: str, client: Client) -> dict[str, Any] | None:
         claims = tokens.verify_access_token(token)
     except InvalidToken:
         return None
+    if claims["sub"] != claims.get("client_id") and not _user_active(claims["sub"]):
+        return None  # a person's token dies with their account (as at userinfo)
     members = {name: claims[name] for name in ACCESS_TOKEN_MEMBERS if name in claims}
     if "auth_time" in claims:
         members["auth_time"] = claims["auth_time"]
@@ -60,10 +64,14 @@ def describe_access_token(token: str, client: Client) -> dict[str, Any] | None:
 
 def describe_refresh_token(token: str, client: Client) -> dict[str, Any] | None:
     members = refresh_tokens.describe(token, client)
-    if members is None:
+    if members is None or not _user_active(members["sub"]):
         return None
-    user = users.get_user_by_sub(members["sub"])
-    return members if user is not None and not user.disabled else None
+    return members
+
+
+def _user_active(sub: str) -> bool:
+    user = users.get_user_by_sub(sub)
+    return user is not None and not user.disabled
 
 
 DESCRIBERS: dict[str, Callable[[str, Client], dict[str, Any] | None]] = {

@@ -61,6 +61,27 @@ def test_refresh_token_of_a_disabled_user_is_inactive(http: Any, user: Any, app:
     assert introspect(http, app, token) == {"active": False}
 
 
+def test_access_token_of_a_disabled_user_is_inactive(http: Any, user: Any, app: App) -> None:
+    token = offline_tokens(http, app)["access_token"]
+    assert introspect(http, app, token)["active"] is True
+    user.update(actions=[type(user).disabled.set(True)])
+    assert introspect(http, app, token) == {"active": False}
+
+
+def test_client_credentials_token_stays_active_with_no_user_behind_it(
+    http: Any, make_client: Any, app: App
+) -> None:
+    import json
+
+    from tests.conftest import basic
+
+    machine, secret = make_client()
+    form = {"grant_type": "client_credentials"}
+    issued = json.loads(post_form(http, "/token", form, basic(machine.client_id, secret)).body)
+    described = introspect(http, app, issued["access_token"])
+    assert described["active"] is True and described["sub"] == machine.client_id
+
+
 def test_expired_other_issuer_and_malformed_tokens_are_just_inactive(http: Any, app: App) -> None:
     for token in (
         forged.ours(iat=1_600_000_000, exp=1_600_000_600),
