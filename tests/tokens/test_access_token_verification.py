@@ -118,7 +118,7 @@ def test_malformed_tokens_are_inactive_never_an_error(http: Any, app: App, token
         tokens.verify_access_token(token)
 
 
-def test_genuine_es256_and_rs256_tokens_are_accepted(http: Any, app: App) -> None:
-    for alg in ("RS256", "ES256"):
-        answer = introspect(http, app, forged.ours(alg=alg))
+def test_genuine_es256_and_rs256_tokens_are_accepted(http: Any, user: Any, app: App) -> None:
+    for alg in ("RS256", "ES256"):  # a real user's: introspection checks the account too
+        answer = introspect(http, app, forged.ours(alg=alg, sub=user.sub))
         assert answer["active"] is True and answer["token_type"] == "Bearer"
