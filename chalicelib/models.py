@@ -168,7 +168,6 @@ class SessionModel(Expiring):
     sub = UnicodeAttribute()
     username = UnicodeAttribute()
     auth_time = NumberAttribute()
-    csrf_secret = UnicodeAttribute(null=True)
     sid = UnicodeAttribute(null=True)
     amr = ListAttribute(of=UnicodeAttribute, default=list)
 
