@@ -6,13 +6,14 @@ route needs.
 
 from chalice import Chalice, CORSConfig
 
-from chalicelib.errors import json_errors, page_errors
+from chalicelib.http import json_errors
+from chalicelib.pages import page_errors
 
 app = Chalice(app_name="gatehouse")
 
 # Accept any media type so that a non-form body gets an RFC 6749 error from http.py,
 # not Chalice's own 415 body.
-FORM = ["application/x-www-form-urlencoded", "*/*"]
+FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "*/*"]
 
 # Browser apps (SPAs with PKCE) call these from their own origin. None of them reads a
 # cookie, so any origin may: the bearer token or client credentials are the authority.
@@ -39,7 +40,7 @@ def jwks():
     return public_json(jwks())
 
 
-@app.route("/token", methods=["POST"], content_types=FORM, cors=BROWSER_API)
+@app.route("/token", methods=["POST"], content_types=FORM_CONTENT_TYPES, cors=BROWSER_API)
 @json_errors
 def token():
     from chalicelib.endpoints import token
@@ -47,7 +48,7 @@ def token():
     return token.handle(app.current_request)
 
 
-@app.route("/revoke", methods=["POST"], content_types=FORM, cors=BROWSER_API)
+@app.route("/revoke", methods=["POST"], content_types=FORM_CONTENT_TYPES, cors=BROWSER_API)
 @json_errors
 def revoke():
     from chalicelib.endpoints import revocation
@@ -55,7 +56,7 @@ def revoke():
     return revocation.handle(app.current_request)
 
 
-@app.route("/introspect", methods=["POST"], content_types=FORM)
+@app.route("/introspect", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @json_errors
 def introspect():
     from chalicelib.endpoints import introspection
@@ -63,7 +64,9 @@ def introspect():
     return introspection.handle(app.current_request)
 
 
-@app.route("/device_authorization", methods=["POST"], content_types=FORM, cors=BROWSER_API)
+@app.route(
+    "/device_authorization", methods=["POST"], content_types=FORM_CONTENT_TYPES, cors=BROWSER_API
+)
 @json_errors
 def device_authorization():
     from chalicelib.endpoints import device_authorization
@@ -79,7 +82,7 @@ def login_page():
     return login.show(app.current_request)
 
 
-@app.route("/login", methods=["POST"], content_types=FORM)
+@app.route("/login", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page_errors
 def login_submit():
     from chalicelib.endpoints import login
@@ -87,7 +90,7 @@ def login_submit():
     return login.submit(app.current_request)
 
 
-@app.route("/logout", methods=["GET", "POST"], content_types=FORM)
+@app.route("/logout", methods=["GET", "POST"], content_types=FORM_CONTENT_TYPES)
 @page_errors
 def logout():
     from chalicelib.endpoints import logout
@@ -95,7 +98,7 @@ def logout():
     return logout.handle(app.current_request)
 
 
-@app.route("/authorize", methods=["GET", "POST"], content_types=FORM)
+@app.route("/authorize", methods=["GET", "POST"], content_types=FORM_CONTENT_TYPES)
 @page_errors
 def authorize():
     from chalicelib.endpoints import authorize
@@ -103,7 +106,7 @@ def authorize():
     return authorize.handle(app.current_request)
 
 
-@app.route("/consent", methods=["POST"], content_types=FORM)
+@app.route("/consent", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page_errors
 def consent():
     from chalicelib.endpoints import authorize
@@ -111,7 +114,7 @@ def consent():
     return authorize.consent(app.current_request)
 
 
-@app.route("/userinfo", methods=["GET", "POST"], content_types=FORM, cors=BROWSER_API)
+@app.route("/userinfo", methods=["GET", "POST"], content_types=FORM_CONTENT_TYPES, cors=BROWSER_API)
 @json_errors
 def userinfo():
     from chalicelib.endpoints import userinfo
@@ -127,7 +130,7 @@ def device_page():
     return device.show(app.current_request)
 
 
-@app.route("/device", methods=["POST"], content_types=FORM)
+@app.route("/device", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page_errors
 def device_submit():
     from chalicelib.endpoints import device

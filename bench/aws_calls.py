@@ -6,7 +6,7 @@ from typing import Any
 
 import botocore.client
 
-from bench.harness import stack
+from bench.harness import new_container, stack
 
 
 def run() -> dict[str, Any]:
@@ -22,10 +22,7 @@ def _run(mode: str) -> dict[str, Any]:
         return real(self, operation, params)
 
     with stack(mode) as (http, headers):
-        from chalicelib import clients, keys
-
-        clients.reset_cache()
-        keys.reset_cache()
+        new_container()
         botocore.client.BaseClient._make_api_call = counting
         try:
             http.post("/token", body="grant_type=client_credentials", headers=headers)

@@ -31,19 +31,27 @@ def stack(signing_mode: str = "kms") -> Iterator[tuple[Any, dict[str, str]]]:
     from moto import mock_aws
 
     from app import app
-    from chalicelib import clients, envelope, keys
     from chalicelib.config import get_settings
     from chalicelib.emulator import provision
-    from chalicelib.registration import create_client
+    from chalicelib.records.registration import create_client
 
     os.environ["SIGNING_MODE"] = signing_mode
     get_settings.cache_clear()
-    for reset in (clients.reset_cache, keys.reset_cache, envelope.reset_cache):
-        reset()
-    keys.kms_client.cache_clear()
+    new_container()
     with mock_aws(), Client(app, stage_name="bench") as client:
         provision()
         registered, secret = create_client(name="bench", grant_types=["client_credentials"])
         raw = f"{registered.client_id}:{secret}".encode()
         headers = {**FORM, "Authorization": "Basic " + base64.b64encode(raw).decode()}
         yield client.http, headers
+
+
+def new_container() -> None:
+    """Forget every per-container cache, as a cold Lambda container starts."""
+    from chalicelib.records import clients
+    from chalicelib.signing import envelope, keys, kms
+
+    clients.reset_cache()
+    keys.reset_cache()
+    envelope.reset_cache()
+    kms.client.cache_clear()

@@ -80,9 +80,7 @@ def _user_parser(user: Any) -> None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from chalicelib import registration
-    from chalicelib.clients import from_record
-    from chalicelib.models import ClientModel
+    from chalicelib.records import clients, registration
 
     if args.verb == "create":
         client, secret = registration.create_client(
@@ -104,21 +102,23 @@ def _client(args: argparse.Namespace) -> Any:
         view = registration.describe(client)
         return {**view, "client_secret": secret} if secret else view
     if args.verb == "list":
-        return [registration.describe(from_record(r)) for r in ClientModel.scan()]
-    record = ClientModel.get(args.client_id)
+        return [registration.describe(client) for client in clients.all_clients()]
     if args.verb == "show":
-        return registration.describe(from_record(record))
+        client = clients.get_client(args.client_id)
+        if client is None:
+            raise DoesNotExist()
+        return registration.describe(client)
     if args.verb == "rotate-secret":
         return {
             "client_id": args.client_id,
             "client_secret": registration.rotate_secret(args.client_id),
         }
-    record.delete()
+    clients.delete_client(args.client_id)
     return {"client_id": args.client_id, "deleted": True}
 
 
 def _user(args: argparse.Namespace) -> Any:
-    from chalicelib import users
+    from chalicelib.records import users
 
     if args.verb == "create":
         user = users.create_user(args.username, _read_password(), args.email, args.name)
@@ -156,12 +156,12 @@ def _key_view(key: Any) -> dict[str, Any]:
 
 
 def _keys(args: argparse.Namespace) -> Any:
-    from chalicelib import key_rotation, keys
+    from chalicelib.signing import keys, rotation
 
     if args.verb == "init":
-        return [_key_view(key_rotation.ensure_active(alg)) for alg in sorted(keys.ALGORITHMS)]
+        return [_key_view(rotation.ensure_active(alg)) for alg in keys.ALGORITHMS]
     if args.verb == "rotate":
-        return [key_rotation.rotate(alg) for alg in args.algs or sorted(keys.ALGORITHMS)]
+        return [rotation.rotate(alg) for alg in args.algs or keys.ALGORITHMS]
     keys.reset_cache()
     return [_key_view(key) for key in keys.signing_keys()]
 
@@ -173,11 +173,13 @@ def run(argv: list[str]) -> tuple[int, Any]:
     from botocore.exceptions import BotoCoreError, ClientError
     from pynamodb.exceptions import PutError, PynamoDBConnectionError
 
-    from chalicelib.registration import RegistrationError
+    from chalicelib.errors import InvalidClientMetadata
 
     try:
         return 0, {"client": _client, "user": _user, "keys": _keys}[args.noun](args)
-    except (RegistrationError, ValueError) as exc:
+    except InvalidClientMetadata as exc:
+        return 2, {"error": exc.description, "code": exc.error}
+    except ValueError as exc:
         return 2, {"error": str(exc)}
     except DoesNotExist:
         return 1, {"error": "not found"}

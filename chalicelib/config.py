@@ -67,8 +67,6 @@ class Settings:
     argon2_lanes: int
     aws_retry_attempts: int
     consent_lifetime: int = 90 * 86400
-    login_max_failures: int = 10
-    login_failure_window: int = 900
 
     @property
     def emulated(self) -> bool:
@@ -112,8 +110,8 @@ def get_settings() -> Settings:
         refresh_absolute_lifetime=_int("REFRESH_ABSOLUTE_LIFETIME", 30 * 86400),
         refresh_idle_lifetime=_int("REFRESH_IDLE_LIFETIME", 14 * 86400),
         refresh_grace_seconds=_int("REFRESH_GRACE_SECONDS", 0),
-        password_user_failure_limit=_int("PASSWORD_USER_FAILURE_LIMIT", 5),
-        password_ip_failure_limit=_int("PASSWORD_IP_FAILURE_LIMIT", 20),
+        password_user_failure_limit=_int("PASSWORD_USER_FAILURE_LIMIT", 10),
+        password_ip_failure_limit=_int("PASSWORD_IP_FAILURE_LIMIT", 100),
         password_failure_window=_int("PASSWORD_FAILURE_WINDOW", 15 * 60),
         session_lifetime=_int("SESSION_LIFETIME", 8 * 3600),
         device_code_lifetime=_int("DEVICE_CODE_LIFETIME", 600),
@@ -129,6 +127,4 @@ def get_settings() -> Settings:
         argon2_lanes=_int("ARGON2_LANES", 1),
         aws_retry_attempts=_int("AWS_RETRY_ATTEMPTS", 2),
         consent_lifetime=_int("CONSENT_LIFETIME", 90 * 86400),
-        login_max_failures=_int("LOGIN_MAX_FAILURES", 10),
-        login_failure_window=_int("LOGIN_FAILURE_WINDOW", 900),
     )

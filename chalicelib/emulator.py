@@ -37,12 +37,12 @@ LOCAL_AWS_ENV = {
 
 def provision() -> None:
     """Create every table from the models and an active signing key per algorithm."""
-    from chalicelib import key_rotation, keys
     from chalicelib.models import create_tables
+    from chalicelib.signing import keys, rotation
 
     create_tables()
-    for alg in sorted(keys.ALGORITHMS):
-        key_rotation.ensure_active(alg)
+    for alg in keys.ALGORITHMS:
+        rotation.ensure_active(alg)
 
 
 DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
@@ -51,8 +51,9 @@ DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 def seed_demo() -> dict[str, Any]:
     import secrets
 
-    from chalicelib import pkce, users
-    from chalicelib.registration import create_client
+    from chalicelib import pkce
+    from chalicelib.records import users
+    from chalicelib.records.registration import create_client
 
     service, secret = create_client(
         name="Demo service",
@@ -171,7 +172,7 @@ def _start_app(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=PROJECT_DIR, env=os.environ.copy())
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.emulator")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument(
@@ -179,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-app", action="store_true", help="run only the emulator")
     parser.add_argument("--no-demo", action="store_true", help="seed no demo data")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def _local_environment(args: argparse.Namespace) -> None:
+    """The `local` stage's settings, pointed at this stack's ports."""
     for name, value in LOCAL_AWS_ENV.items():
         os.environ.setdefault(name, value)
     os.environ["EMULATOR_PORT"] = str(args.emulator_port)
@@ -188,35 +192,53 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     apply_stage_env("local")
 
+
+def _announce(demo: dict[str, Any]) -> None:
     from chalicelib.config import get_settings
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server, server_thread = _start_emulator(args.emulator_port)
+    settings = get_settings()
+    if demo:
+        print(_banner(settings.issuer, settings.endpoint_url or "", demo), flush=True)
+    ready = {"issuer": settings.issuer, "endpoint_url": settings.endpoint_url, **demo}
+    print("GATEHOUSE READY " + json.dumps(ready), flush=True)
+
+
+def _stop_app(app: subprocess.Popen[bytes] | None) -> None:
+    if app is None or app.poll() is not None:
+        return
+    app.terminate()
+    try:
+        app.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.kill()
+
+
+def _stop_signal() -> threading.Event:
+    """Set by Ctrl-C (SIGINT) or SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    _local_environment(args)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server, server_thread = _start_emulator(args.emulator_port)
+    stop = _stop_signal()
     app = None
     try:
         provision()
         demo = {} if args.no_demo else seed_demo()
-        settings = get_settings()
-        if demo:
-            print(_banner(settings.issuer, settings.endpoint_url or "", demo), flush=True)
-        if not args.no_app:
-            app = _start_app(args.port)
-        ready = {"issuer": settings.issuer, "endpoint_url": settings.endpoint_url, **demo}
-        print("GATEHOUSE READY " + json.dumps(ready), flush=True)
+        app = None if args.no_app else _start_app(args.port)
+        _announce(demo)
         while not stop.wait(0.5):
             if app is not None and app.poll() is not None:
                 return app.returncode or 1
         return 0
     finally:
-        if app is not None and app.poll() is None:
-            app.terminate()
-            try:
-                app.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                app.kill()
+        _stop_app(app)
         server.shutdown()
         server_thread.join()
 

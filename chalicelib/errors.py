@@ -1,21 +1,13 @@
-"""OAuth errors: one class per RFC error code, and the one decorator that answers them.
+"""OAuth errors: one class per RFC error code (exceptions only).
 
 RFC 6749 §5.2 (token endpoint), §4.1.2.1 (authorization endpoint), RFC 6750 §3.1 (bearer),
-RFC 8628 §3.5 (device polling), RFC 7009 §2.2.1, RFC 8707 §2, OIDC Core §3.1.2.6.
-Nothing below app.py raises anything but these. `description` is public; `detail` is logged
-only. AWS faults (DynamoDB, KMS) become 503 temporarily_unavailable; anything else
-unexpected is logged and answered as a generic server_error.
+RFC 8628 §3.5 (device polling), RFC 7009 §2.2.1, RFC 8707 §2, RFC 7591 §3.2.2
+(registration), OIDC Core §3.1.2.6. Nothing below app.py raises anything but these.
+`description` is public; `detail` is logged only. How an error is answered (JSON or a
+page) is decided by the decorators in http.py and pages/.
 """
 
 from __future__ import annotations
-
-import functools
-import json
-import logging
-from collections.abc import Callable
-from typing import Any
-
-logger = logging.getLogger("gatehouse")
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -150,63 +142,11 @@ class TemporarilyUnavailable(OAuthError):
         self.headers["Retry-After"] = str(retry_after)
 
 
-def from_exception(exc: BaseException) -> OAuthError:
-    """Map any exception to the OAuthError a client may see."""
-    if isinstance(exc, OAuthError):
-        return exc
-    if _is_aws_fault(exc):
-        return TemporarilyUnavailable(detail=f"{type(exc).__name__}: {exc}")
-    return ServerError("The server could not complete the request.", detail=repr(exc))
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a metadata field is invalid (the admin CLI reports it too)."""
+
+    error = "invalid_client_metadata"
 
 
-def _is_aws_fault(exc: BaseException) -> bool:
-    from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PynamoDBException
-
-    return isinstance(exc, BotoCoreError | ClientError | PynamoDBException)
-
-
-def log_error(err: OAuthError, where: str, exc: BaseException | None = None) -> None:
-    if err.status_code >= 500:
-        logger.error("%s: %s %s", where, err.error, err.detail, exc_info=exc is not err)
-    elif err.detail:
-        logger.info("%s: %s %s", where, err.error, err.detail)
-
-
-def answering_errors(respond: Callable[[OAuthError], Any]) -> Callable[..., Any]:
-    """A view decorator that answers every failure with `respond(err)`, never a bare 500."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return view(*args, **kwargs)
-            except Exception as exc:
-                err = from_exception(exc)
-                log_error(err, view.__name__, exc)
-                return respond(err)
-
-        return wrapper
-
-    return decorate
-
-
-def _json_error(err: OAuthError) -> Any:
-    from chalice import Response
-
-    headers = {"Content-Type": "application/json", **NO_STORE, **err.headers}
-    return Response(json.dumps(err.body()), status_code=err.status_code, headers=headers)
-
-
-# JSON endpoints answer RFC 6749 §5.2 bodies.
-json_errors = answering_errors(_json_error)
-
-
-def _error_page(err: OAuthError) -> Any:
-    from chalicelib.pages import error_page
-
-    return error_page(err.status_code, err.error, err.description, err.headers)
-
-
-# Page routes answer every failure with the HTML error page (loaded only when one is shown).
-page_errors = answering_errors(_error_page)
+class InvalidRedirectUri(InvalidClientMetadata):
+    error = "invalid_redirect_uri"

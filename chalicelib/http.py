@@ -1,16 +1,23 @@
-"""Request parsing and response helpers shared by the endpoints.
+"""HTTP in and out: form, query and Basic-auth parsing, JSON responses, the error decorators.
 
 RFC 6749 §3.1/§3.2: parameters sent without a value are treated as omitted and no
 parameter may appear twice (RFC 8707 `resource` is the one that may repeat). Bodies must be
 `application/x-www-form-urlencoded` UTF-8 (§B); anything else is `invalid_request` (415 for
 another media type). §2.3.1: Basic credentials are form-urlencoded before base64.
+Errors (§5.2): a view decorated with `json_errors` answers every failure as RFC JSON; AWS
+faults (DynamoDB, KMS) become 503 temporarily_unavailable, anything else unexpected a
+generic server_error whose detail is only logged. `answering_errors` is the one machinery
+behind it and behind the pages' decorator (pages/).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -18,7 +25,16 @@ from urllib.parse import parse_qsl, unquote_plus
 from chalice import Response
 
 from chalicelib.config import get_settings
-from chalicelib.errors import NO_STORE, InvalidClient, InvalidRequest
+from chalicelib.errors import (
+    NO_STORE,
+    InvalidClient,
+    InvalidRequest,
+    OAuthError,
+    ServerError,
+    TemporarilyUnavailable,
+)
+
+logger = logging.getLogger("gatehouse")
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 REPEATABLE = frozenset({"resource"})
@@ -128,3 +144,53 @@ def public_json(body: dict[str, Any], max_age: int = 300) -> Response:
     """A JSON document any cache may keep (discovery, JWKS)."""
     headers = {"Content-Type": "application/json", "Cache-Control": f"public, max-age={max_age}"}
     return Response(json.dumps(body), status_code=200, headers=headers)
+
+
+def from_exception(exc: BaseException) -> OAuthError:
+    """Map any exception to the OAuthError a client may see."""
+    if isinstance(exc, OAuthError):
+        return exc
+    if _is_aws_fault(exc):
+        return TemporarilyUnavailable(detail=f"{type(exc).__name__}: {exc}")
+    return ServerError("The server could not complete the request.", detail=repr(exc))
+
+
+def _is_aws_fault(exc: BaseException) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    return isinstance(exc, BotoCoreError | ClientError | PynamoDBException)
+
+
+def log_error(err: OAuthError, where: str, exc: BaseException | None = None) -> None:
+    if err.status_code >= 500:
+        logger.error("%s: %s %s", where, err.error, err.detail, exc_info=exc is not err)
+    elif err.detail:
+        logger.info("%s: %s %s", where, err.error, err.detail)
+
+
+def answering_errors(respond: Callable[[OAuthError], Response]) -> Callable[..., Any]:
+    """A view decorator that answers every failure with `respond(err)`, never a bare 500."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except Exception as exc:
+                err = from_exception(exc)
+                log_error(err, view.__name__, exc)
+                return respond(err)
+
+        return wrapper
+
+    return decorate
+
+
+def error_response(err: OAuthError) -> Response:
+    """RFC 6749 §5.2: the error as JSON, with the error's own headers (challenges, Retry-After)."""
+    return json_response(err.body(), err.status_code, err.headers)
+
+
+# JSON endpoints answer RFC 6749 §5.2 bodies.
+json_errors = answering_errors(error_response)

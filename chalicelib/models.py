@@ -4,11 +4,15 @@ Every record that expires carries `expires_at` (epoch seconds), which is the tab
 attribute. DynamoDB deletes expired items lazily (up to days late), so readers check
 `expires_at` themselves (`is_live`). Secrets are stored as SHA-256 only (hash keys named
 `*_hash`). The emulator and infra/ both build the tables from these classes.
+Two helpers every record module shares: `now()`, the one clock for every expiry (a test
+freezes it by replacing this module's `time`), and `conditional_write`, the one place a
+failed DynamoDB condition is told apart from an AWS fault.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.attributes import (
@@ -17,6 +21,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -47,7 +52,23 @@ def _index_meta(name: str) -> type:
 
 
 def now() -> int:
+    """Epoch seconds, for every expiry and every stored instant."""
     return int(time.time())
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def conditional_write(write: Callable[..., object], **arguments: Any) -> bool:
+    """`write(**arguments)`, one conditional save, update or delete: True if it was written,
+    False if its condition failed (someone else got there first). AWS faults propagate."""
+    try:
+        write(**arguments)
+    except (PutError, UpdateError, DeleteError) as exc:
+        if exc.cause_response_code != CONDITION_FAILED:
+            raise
+        return False
+    return True
 
 
 class Expiring(Model):

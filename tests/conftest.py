@@ -1,6 +1,8 @@
-"""Shared fixtures: moto in-process for flow tests, with our real tables and KMS keys.
+"""Fixtures for the flow tests: moto in-process with our real tables and KMS keys.
 
-Environment is set before any chalicelib import, as Lambda sets it before the handler loads.
+The environment is set before any chalicelib import, as Lambda sets it before the handler
+loads. moto is started and provisioned once per session (helpers/aws.py) and every table
+is emptied after each test, so each test starts from a freshly provisioned stack.
 """
 
 from __future__ import annotations
@@ -23,35 +25,35 @@ os.environ.update(
 for name in ("AWS_ENDPOINT_URL", "GATEHOUSE_EMULATOR", "AWS_PROFILE"):
     os.environ.pop(name, None)
 
-import base64  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
 
 import pytest  # noqa: E402
 from chalice.test import Client as ChaliceClient  # noqa: E402
-from moto import mock_aws  # noqa: E402
+
+from tests.helpers import aws as provisioned_aws  # noqa: E402
+from tests.helpers.forms import PASSWORD  # noqa: E402
+from tests.helpers.tokens import App  # noqa: E402
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
-def reset_caches() -> None:
-    from chalicelib import clients, envelope, keys
+@pytest.fixture(scope="session")
+def provisioned() -> Iterator[provisioned_aws.Provisioned]:
+    from moto import mock_aws
 
-    clients.reset_cache()
-    keys.reset_cache()
-    keys.kms_client.cache_clear()
-    envelope.reset_cache()
+    with mock_aws():
+        yield provisioned_aws.provision()
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """Moto with every table and an active RS256 and ES256 key, as the emulator provisions."""
-    from chalicelib.emulator import provision
-
-    with mock_aws():
-        reset_caches()
-        provision()
-        yield
-        reset_caches()
+def aws(provisioned: provisioned_aws.Provisioned) -> Iterator[None]:
+    """Moto with every table and an active RS256 and ES256 key, as the emulator provisions;
+    the test's records are gone afterwards."""
+    provisioned_aws.reset_caches()
+    yield
+    provisioned_aws.restore(provisioned)
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def http(aws: None) -> Iterator[Any]:
 
 @pytest.fixture
 def make_client(aws: None) -> Callable[..., tuple[Any, str | None]]:
-    from chalicelib.registration import create_client
+    from chalicelib.records.registration import create_client
 
     def make(**overrides: Any) -> tuple[Any, str | None]:
         fields: dict[str, Any] = {
@@ -78,34 +80,85 @@ def make_client(aws: None) -> Callable[..., tuple[Any, str | None]]:
     return make
 
 
-def basic(client_id: str, secret: str) -> dict[str, str]:
-    raw = f"{client_id}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
-
-
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def post_form(
-    http: Any, path: str, data: dict[str, str] | str, headers: dict[str, str] | None = None
-) -> Any:
-    body = data if isinstance(data, str) else urlencode(data)
-    return http.post(path, body=body, headers={**FORM, **(headers or {})})
-
-
 @pytest.fixture
 def make_user(aws: None) -> Callable[..., Any]:
-    from chalicelib import users
+    from chalicelib.records import users
 
     def make(
         username: str = "alice",
-        password: str = "correct horse battery",
+        password: str = PASSWORD,
         email: str | None = "alice@example.com",
         name: str | None = "Alice Example",
     ) -> Any:
         return users.create_user(username, password, email, name)
 
     return make
+
+
+@pytest.fixture
+def user(make_user: Callable[..., Any]) -> Any:
+    """alice, with the password every helper signs in with."""
+    return make_user()
+
+
+@pytest.fixture
+def make_app(make_client: Callable[..., tuple[Any, str | None]]) -> Callable[..., App]:
+    """A confidential first-party app for the token-lifecycle tests."""
+
+    def make(**overrides: Any) -> App:
+        fields: dict[str, Any] = {
+            "name": "First-party app",
+            "grant_types": ["password", "refresh_token"],
+            "scope": "api:read api:write offline_access",
+            "can_introspect": True,
+        }
+        fields.update(overrides)
+        client, secret = make_client(**fields)
+        return App(client.client_id, secret or "")
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App]) -> App:
+    return make_app()
+
+
+@pytest.fixture
+def device_client(make_client: Any) -> Any:
+    client, _ = make_client(
+        name="Living-room TV", grant_types=[DEVICE_GRANT], public=True, scope="openid api:read"
+    )
+    return client
+
+
+@pytest.fixture
+def settings_env() -> Iterator[Callable[..., None]]:
+    """Set environment settings for one test; the settings cache is cleared both ways."""
+    from chalicelib.config import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+
+        def apply(**values: str) -> None:
+            for name, value in values.items():
+                patch.setenv(name, value)
+            get_settings.cache_clear()
+
+        yield apply
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """Freeze `models.now()`, the one clock of every expiry; move it with `clock.advance(s)`."""
+    import time
+
+    from chalicelib import models
+
+    frozen = SimpleNamespace(at=float(int(time.time())))
+    frozen.advance = lambda seconds: setattr(frozen, "at", frozen.at + seconds)
+    monkeypatch.setattr(models, "time", SimpleNamespace(time=lambda: frozen.at))
+    return frozen
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import basic, post_form
+from tests.helpers.forms import basic, post_form
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -18,7 +18,7 @@ def test_warm_client_credentials_request_makes_exactly_one_aws_call(http, make_c
 def test_client_record_is_read_again_after_the_cache_expires(
     http, make_client, aws_calls, monkeypatch
 ):
-    from chalicelib import clients
+    from chalicelib.records import clients
 
     client, secret = make_client()
     post_form(http, "/token", GRANT, basic(client.client_id, secret))
@@ -32,8 +32,8 @@ def test_client_record_is_read_again_after_the_cache_expires(
 def test_deleted_client_is_refused_once_its_cache_entry_expires(
     http, make_client, aws_calls, monkeypatch
 ):
-    from chalicelib import clients
     from chalicelib.models import ClientModel
+    from chalicelib.records import clients
 
     client, secret = make_client()
     post_form(http, "/token", GRANT, basic(client.client_id, secret))

@@ -7,35 +7,14 @@ our code runs unchanged down to the AWS SDK.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from tests.conftest import basic, post_form
+from tests.helpers.faults import aws_fault
+from tests.helpers.forms import basic, post_form
 
 GRANT = {"grant_type": "client_credentials"}
-
-
-@contextmanager
-def aws_fault(client: Any, operation: str, code: str, status: int = 400) -> Iterator[list[str]]:
-    calls: list[str] = []
-
-    def fail(**_: Any) -> tuple[Any, dict[str, Any]]:
-        calls.append(operation)
-        error = {"Error": {"Code": code, "Message": "injected"}}
-        return AWSResponse("https://fault", status, {}, None), {
-            **error,
-            "ResponseMetadata": {"HTTPStatusCode": status},
-        }
-
-    event = f"before-call.{client.meta.service_model.service_name}.{operation}"
-    client.meta.events.register(event, fail)
-    try:
-        yield calls
-    finally:
-        client.meta.events.unregister(event, fail)
 
 
 def dynamodb_client() -> Any:
@@ -57,10 +36,10 @@ def test_throttled_dynamodb_read_is_503_with_retry_after_and_nothing_lost(http, 
 
 
 def test_failing_kms_sign_is_503(http, make_client):
-    from chalicelib import keys
+    from chalicelib.signing import kms
 
     client, secret = make_client()
-    with aws_fault(keys.kms_client(), "Sign", "KMSInternalException", 500) as calls:
+    with aws_fault(kms.client(), "Sign", "KMSInternalException", 500) as calls:
         response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
     assert calls
     assert response.status_code == 503
@@ -69,17 +48,17 @@ def test_failing_kms_sign_is_503(http, make_client):
 
 
 def test_disabled_kms_key_is_503_not_500(http, make_client):
-    from chalicelib import keys
+    from chalicelib.signing import kms
 
     client, secret = make_client()
-    with aws_fault(keys.kms_client(), "Sign", "DisabledException"):
+    with aws_fault(kms.client(), "Sign", "DisabledException"):
         response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
     assert response.status_code == 503
 
 
 def test_unexpected_exception_is_generic_server_error_without_internals(http, make_client, caplog):
     # A KMS answer our code cannot parse stands for any bug: a 500 that leaks nothing.
-    from chalicelib import keys
+    from chalicelib.signing import kms
 
     client, secret = make_client()
 
@@ -89,7 +68,7 @@ def test_unexpected_exception_is_generic_server_error_without_internals(http, ma
             "ResponseMetadata": {"HTTPStatusCode": 200},
         }
 
-    events = keys.kms_client().meta.events
+    events = kms.client().meta.events
     events.register("before-call.kms.Sign", garbage)
     try:
         response = post_form(http, "/token", GRANT, basic(client.client_id, secret))
@@ -105,8 +84,8 @@ def test_unexpected_exception_is_generic_server_error_without_internals(http, ma
 def test_throttled_first_registration_of_the_signing_key_is_503_not_500(http, make_client):
     # Given a fresh deployment: no key registered yet, so the first token registers the
     # alias's KMS key, and DynamoDB throttles that write
-    from chalicelib import keys
     from chalicelib.models import SigningKeyModel
+    from chalicelib.signing import keys
 
     client, secret = make_client()
     for record in SigningKeyModel.scan():

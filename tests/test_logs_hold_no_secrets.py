@@ -6,8 +6,8 @@ import json
 import logging
 from typing import Any
 
-from tests.conftest import basic, post_form
-from tests.oidc import PASSWORD
+from tests.helpers.forms import basic, post_form
+from tests.helpers.oidc import PASSWORD
 
 
 def test_failures_and_successes_log_no_secret_password_or_token(

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import FORM
+from tests.helpers.forms import FORM
 
 ROUTES = [
     ("POST", "/token"),

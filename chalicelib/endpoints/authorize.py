@@ -1,11 +1,13 @@
 """The authorization endpoint (GET and POST /authorize) and the consent form's answer.
 
 RFC 6749 §3.1 and §4.1-§4.2, OIDC Core §3.1.2 (prompt, max_age, id_token_hint), §3.1.2.4.
-The steps: parse (duplicates refused) -> target: client_id and redirect_uri (failure: the
-error page, never a redirect) -> validate the rest -> who is signed in (prompt=none gets
-login_required; otherwise the login page, returning here) -> consent (remembered, asked,
-or consent_required for prompt=none) -> mint and deliver. Every failure after the target
-step, AWS faults included, is redirected to the client with `state` and `iss`.
+One straight line of steps, each called once:
+parse (duplicates refused) -> client_redirect: client_id and redirect_uri (failure: the
+error page, never a redirect) -> validate the rest into one AuthorizationRequest -> who is
+signed in (prompt=none gets login_required; otherwise the login page, returning here) ->
+consent (remembered, answered, asked, or consent_required for prompt=none) -> respond.
+Every failure after the client_redirect step, AWS faults included, is redirected to the
+client with `state` and `iss`.
 """
 
 from __future__ import annotations
@@ -15,27 +17,27 @@ from urllib.parse import urlencode, urlsplit
 
 from chalice import Response
 
-from chalicelib import consents, pages, sessions, users
+from chalicelib import pages
 from chalicelib.endpoints import authorize_response
 from chalicelib.endpoints.authorize_request import (
     AuthorizationRequest,
     carried,
-    target,
+    client_redirect,
     validate,
 )
 from chalicelib.endpoints.login import login_url
-from chalicelib.errors import (
-    AccessDenied,
-    ConsentRequired,
-    LoginRequired,
-    from_exception,
-    log_error,
-)
-from chalicelib.http import Params, form_params, query_params
+from chalicelib.errors import AccessDenied, ConsentRequired, LoginRequired
+from chalicelib.http import Params, form_params, from_exception, log_error, query_params
 from chalicelib.models import now
+from chalicelib.pages import cookies
+from chalicelib.pages.cookies import Browser
+from chalicelib.records import consents, users
+from chalicelib.records.sessions import Session
+from chalicelib.records.users import User
 
-FORM = "consent"
+CSRF_FORM = "consent"
 CONSENT_FIELDS = ("decision", "remember", "csrf_token")
+EXPIRED_FORM = "This form has expired. Try again."
 
 
 def handle(request: Any) -> Response:
@@ -55,46 +57,39 @@ def consent(request: Any) -> Response:
 
 
 def authorize(request: Any, params: Params, answer: Params | None = None) -> Response:
-    where = target(params)
-    browser = sessions.from_request(request)
+    redirect = client_redirect(params)
+    browser = cookies.from_request(request)
     try:
-        auth = validate(params, where)
-        signed_in = _signed_in(auth, browser)
+        auth = validate(params, redirect)
+        signed_in = who_is_signed_in(auth, browser)
         if signed_in is None:
             return _to_login(auth, browser)
         session, user = signed_in
-        if answer is not None:
-            return _answered(auth, browser, session, user, answer)
-        if "consent" in auth.prompt or not consents.remembered(
-            session.sub, auth.client.client_id, auth.scopes
-        ):
-            if "none" in auth.prompt:
-                raise ConsentRequired("The user has not consented to this client")
-            return consent_page(auth, browser, session)
-        return _with_cookies(authorize_response.respond(auth, session, user), browser)
+        consent_page = ask_consent(auth, browser, session, answer)
+        if consent_page is not None:
+            return consent_page
+        response = authorize_response.respond(auth, session, user)
     except Exception as exc:
         err = from_exception(exc)
         log_error(err, "authorize", exc)
-        return _with_cookies(authorize_response.error(where, err), browser)
+        response = authorize_response.error(redirect, err)
+    response.headers.update(cookies.cookie_headers(browser))
+    return response
 
 
-def _signed_in(
-    auth: AuthorizationRequest, browser: sessions.Browser
-) -> tuple[sessions.Session, Any] | None:
-    """The session and its user, or None when the person must (again) sign in."""
+def who_is_signed_in(auth: AuthorizationRequest, browser: Browser) -> tuple[Session, User] | None:
+    """The session and its person, or None when the person must (again) sign in."""
     session = browser.session
-    user = users.get_user(session.username) if session else None
-    if session is not None and _fresh_enough(auth, session, user):
+    user = users.active(session.username, sub=session.sub) if session else None
+    if session is not None and user is not None and _fresh_enough(auth, session):
         return session, user
     if "none" in auth.prompt:
         raise LoginRequired("The user is not signed in")
     return None
 
 
-def _fresh_enough(auth: AuthorizationRequest, session: sessions.Session, user: Any) -> bool:
-    """A live session for an enabled user that meets prompt, max_age and id_token_hint."""
-    if user is None or user.disabled or user.sub != session.sub:
-        return False
+def _fresh_enough(auth: AuthorizationRequest, session: Session) -> bool:
+    """A session that meets prompt, max_age and id_token_hint."""
     if auth.prompt & {"login", "select_account"} or auth.max_age == 0:
         return False  # OIDC Core §3.1.2.1: max_age=0 is prompt=login, even within a second
     if auth.max_age is not None and now() - session.auth_time > auth.max_age:
@@ -102,49 +97,44 @@ def _fresh_enough(auth: AuthorizationRequest, session: sessions.Session, user: A
     return auth.hint_sub is None or auth.hint_sub == session.sub
 
 
-def _to_login(auth: AuthorizationRequest, browser: sessions.Browser) -> Response:
+def ask_consent(
+    auth: AuthorizationRequest, browser: Browser, session: Session, answer: Params | None
+) -> Response | None:
+    """None when the person has consented (now or remembered); else the consent page."""
+    if answer is not None:
+        if not cookies.csrf_ok(browser, CSRF_FORM, answer.get("csrf_token")):
+            return consent_page(auth, browser, session, error=EXPIRED_FORM)
+        if answer.get("decision") != "approve":
+            raise AccessDenied("The user denied the request")
+        if answer.get("remember"):
+            consents.remember(session.sub, auth.client.client_id, auth.scopes)
+        return None
+    asked_again = "consent" in auth.prompt
+    if not asked_again and consents.remembered(session.sub, auth.client.client_id, auth.scopes):
+        return None
+    if "none" in auth.prompt:
+        raise ConsentRequired("The user has not consented to this client")
+    return consent_page(auth, browser, session)
+
+
+def _to_login(auth: AuthorizationRequest, browser: Browser) -> Response:
     return_to = "/authorize?" + urlencode(carried(auth.params, fresh_login=True))
     location = login_url(return_to, auth.login_hint)
-    return pages.redirect(location, headers=sessions.cookie_headers(browser))
-
-
-def _answered(
-    auth: AuthorizationRequest,
-    browser: sessions.Browser,
-    session: sessions.Session,
-    user: Any,
-    answer: Params,
-) -> Response:
-    if not sessions.csrf_ok(browser, FORM, answer.get("csrf_token")):
-        return consent_page(auth, browser, session, error="This form has expired. Try again.")
-    decision = answer.get("decision")
-    if decision != "approve":
-        raise AccessDenied("The user denied the request")
-    if answer.get("remember"):
-        consents.remember(session.sub, auth.client.client_id, auth.scopes)
-    return _with_cookies(authorize_response.respond(auth, session, user), browser)
+    return pages.redirect(location, headers=cookies.cookie_headers(browser))
 
 
 def consent_page(
-    auth: AuthorizationRequest,
-    browser: sessions.Browser,
-    session: sessions.Session,
-    error: str = "",
+    auth: AuthorizationRequest, browser: Browser, session: Session, error: str = ""
 ) -> Response:
     return pages.render(
         "consent.html",
         status=400 if error else 200,
-        headers=sessions.cookie_headers(browser),
+        headers=cookies.cookie_headers(browser),
         client_name=auth.client.name,
         username=session.username,
         scopes=[consents.describe(s) for s in auth.scope.split()],
         hidden=carried(auth.params, fresh_login=True),
-        csrf_token=sessions.csrf_token(browser, FORM),
-        redirect_host=urlsplit(auth.target.redirect_uri).netloc or auth.target.redirect_uri,
+        csrf_token=cookies.csrf_token(browser, CSRF_FORM),
+        redirect_host=urlsplit(auth.redirect.redirect_uri).netloc or auth.redirect.redirect_uri,
         error=error,
     )
-
-
-def _with_cookies(response: Response, browser: sessions.Browser) -> Response:
-    response.headers.update(sessions.cookie_headers(browser))
-    return response

@@ -1,6 +1,6 @@
 """The authorization request, RFC 6749 §4.1.1/§4.2.1 and OIDC Core §3.1.2.1, checked in order.
 
-Step one (`target`) decides whether we may redirect at all: an unknown client, a missing
+Step one (`client_redirect`) decides whether we may redirect at all: an unknown client, a missing
 redirect_uri when several are registered, or a redirect_uri that is not an exact string
 match of a registered one (loopback any port, RFC 8252 §7.3) raises, and the caller shows
 the error page (§4.1.2.1: never redirect). Step two (`validate`) raises errors that go back
@@ -15,8 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import clients, id_tokens, pkce
-from chalicelib.clients import Client
+from chalicelib import pkce
 from chalicelib.errors import (
     InvalidRequest,
     RequestNotSupported,
@@ -26,6 +25,9 @@ from chalicelib.errors import (
 )
 from chalicelib.grants.common import resolve_scope
 from chalicelib.http import Params
+from chalicelib.records import clients
+from chalicelib.records.clients import Client
+from chalicelib.tokens.verification import verify_id_token_hint
 
 RESPONSE_WORDS = frozenset({"code", "token", "id_token"})
 MODES = ("query", "fragment", "form_post")
@@ -40,7 +42,7 @@ MAX_VALUE = 2048
 
 
 @dataclass(frozen=True)
-class Target:
+class ClientRedirect:
     """Where the answer goes: known good before anything is sent there."""
 
     client: Client
@@ -52,7 +54,7 @@ class Target:
 
 @dataclass(frozen=True)
 class AuthorizationRequest:
-    target: Target
+    redirect: ClientRedirect
     response_type: frozenset[str]
     scope: str
     nonce: str | None
@@ -66,14 +68,14 @@ class AuthorizationRequest:
 
     @property
     def client(self) -> Client:
-        return self.target.client
+        return self.redirect.client
 
     @property
     def scopes(self) -> frozenset[str]:
         return frozenset(self.scope.split())
 
 
-def target(params: Params) -> Target:
+def client_redirect(params: Params) -> ClientRedirect:
     """The client and the redirect URI; raises (-> error page) unless both are trustworthy."""
     client = clients.get_client(params.get("client_id") or "")
     if client is None:
@@ -85,7 +87,7 @@ def target(params: Params) -> Target:
         uri = client.redirect_uris[0]
     elif not clients.match_redirect_uri(client, uri):
         raise InvalidRequest("redirect_uri is not registered for this client")
-    return Target(client, uri, "redirect_uri" in params, params.get("state"), _mode(params))
+    return ClientRedirect(client, uri, "redirect_uri" in params, params.get("state"), _mode(params))
 
 
 def _mode(params: Params) -> str:
@@ -98,9 +100,9 @@ def _mode(params: Params) -> str:
     return asked
 
 
-def validate(params: Params, target: Target) -> AuthorizationRequest:
+def validate(params: Params, redirect: ClientRedirect) -> AuthorizationRequest:
     """Every other check, in order; each failure goes back to the client."""
-    client = target.client
+    client = redirect.client
     if "request" in params:
         raise RequestNotSupported("Request objects are not supported")
     if "request_uri" in params:
@@ -111,7 +113,7 @@ def validate(params: Params, target: Target) -> AuthorizationRequest:
     openid = "openid" in scope.split()
     if "id_token" in response_type and not openid:
         raise InvalidRequest("response_type id_token needs the openid scope")
-    if openid and not target.redirect_uri_given:
+    if openid and not redirect.redirect_uri_given:
         raise InvalidRequest("redirect_uri is required for OpenID Connect requests")
     nonce = _bounded(params, "nonce")
     if nonce is not None and len(json.dumps(nonce)) > MAX_VALUE:
@@ -129,7 +131,7 @@ def validate(params: Params, target: Target) -> AuthorizationRequest:
         )
     hint = params.get("id_token_hint")
     return AuthorizationRequest(
-        target=target,
+        redirect=redirect,
         response_type=response_type,
         scope=scope,
         nonce=nonce,
@@ -138,7 +140,7 @@ def validate(params: Params, target: Target) -> AuthorizationRequest:
         prompt=_prompt(params),
         max_age=_max_age(params),
         login_hint=_bounded(params, "login_hint"),
-        hint_sub=id_tokens.verify_hint(hint)["sub"] if hint else None,
+        hint_sub=verify_id_token_hint(hint)["sub"] if hint else None,
         params=params,
     )
 

@@ -15,24 +15,28 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chalice import Response
 
-from chalicelib import codes, id_tokens, pages, tokens, users
+from chalicelib import pages
 from chalicelib.config import get_settings
-from chalicelib.endpoints.authorize_request import AuthorizationRequest, Target
+from chalicelib.endpoints.authorize_request import AuthorizationRequest, ClientRedirect
 from chalicelib.errors import OAuthError
 from chalicelib.models import now
-from chalicelib.sessions import Session
+from chalicelib.records import authorization_codes, users
+from chalicelib.records.sessions import Session
+from chalicelib.records.users import User
+from chalicelib.tokens.access_tokens import issue_access_token
+from chalicelib.tokens.id_tokens import issue_id_token
 
 
-def respond(auth: AuthorizationRequest, session: Session, user: Any) -> Response:
+def respond(auth: AuthorizationRequest, session: Session, user: User) -> Response:
     """Mint what the response_type asks for and deliver it."""
     at = now()
     fields: dict[str, Any] = {}
     code = access = None
     if "code" in auth.response_type:
-        code = codes.issue(_code_grant(auth, session))
+        code = authorization_codes.issue(_code_grant(auth, session))
         fields["code"] = code
     if "token" in auth.response_type:
-        access = tokens.issue_access_token(
+        access = issue_access_token(
             client=auth.client,
             sub=session.sub,
             scope=auth.scope,
@@ -48,7 +52,7 @@ def respond(auth: AuthorizationRequest, session: Session, user: Any) -> Response
         )
     if "id_token" in auth.response_type:
         only_id_token = auth.response_type == {"id_token"}
-        fields["id_token"] = id_tokens.issue_id_token(
+        fields["id_token"] = issue_id_token(
             client=auth.client,
             sub=session.sub,
             auth_time=session.auth_time,
@@ -60,14 +64,14 @@ def respond(auth: AuthorizationRequest, session: Session, user: Any) -> Response
             code=code,
             extra_claims=users.claims_for(user, auth.scopes) if only_id_token else None,
         )
-    return deliver(auth.target, fields)
+    return deliver(auth.redirect, fields)
 
 
-def _code_grant(auth: AuthorizationRequest, session: Session) -> codes.CodeGrant:
-    return codes.CodeGrant(
+def _code_grant(auth: AuthorizationRequest, session: Session) -> authorization_codes.CodeGrant:
+    return authorization_codes.CodeGrant(
         client_id=auth.client.client_id,
-        redirect_uri=auth.target.redirect_uri,
-        redirect_uri_given=auth.target.redirect_uri_given,
+        redirect_uri=auth.redirect.redirect_uri,
+        redirect_uri_given=auth.redirect.redirect_uri_given,
         scope=auth.scope,
         sub=session.sub,
         auth_time=session.auth_time,
@@ -78,22 +82,24 @@ def _code_grant(auth: AuthorizationRequest, session: Session) -> codes.CodeGrant
     )
 
 
-def error(target: Target, err: OAuthError) -> Response:
+def error(redirect: ClientRedirect, err: OAuthError) -> Response:
     """An error back to the client (RFC 6749 §4.1.2.1), with state and iss."""
-    return deliver(target, err.body())
+    return deliver(redirect, err.body())
 
 
-def deliver(target: Target, fields: dict[str, Any]) -> Response:
+def deliver(redirect: ClientRedirect, fields: dict[str, Any]) -> Response:
     answer = [(name, str(value)) for name, value in fields.items()]
-    if target.state is not None:
-        answer.append(("state", target.state))
+    if redirect.state is not None:
+        answer.append(("state", redirect.state))
     answer.append(("iss", get_settings().issuer))
-    if target.response_mode == "form_post":
-        return pages.render("form_post.html", redirect_uri=target.redirect_uri, fields=answer)
-    return pages.redirect(_with(target.redirect_uri, answer, target.response_mode))
+    if redirect.response_mode == "form_post":
+        return pages.render("form_post.html", redirect_uri=redirect.redirect_uri, fields=answer)
+    location = _add_to_uri(redirect.redirect_uri, answer, redirect.response_mode)
+    return pages.redirect(location)
 
 
-def _with(uri: str, answer: list[tuple[str, str]], mode: str) -> str:
+def _add_to_uri(uri: str, answer: list[tuple[str, str]], mode: str) -> str:
+    """The redirect URI with the answer in its fragment or appended to its query."""
     parts = urlsplit(uri)
     encoded = urlencode(answer)
     if mode == "fragment":

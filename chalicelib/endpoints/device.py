@@ -4,14 +4,14 @@ GET /device[?user_code=] -> sign in first (the login page returns here with the 
 the code form, prefilled from the query. POST /device without `decision` -> look the code
 up -> the confirmation page (the client's name, the scopes, the code to compare, and the
 warning of §5.4: continue only for a device in your hands). POST with `decision` ->
-approve or deny, bound to the signed-in user, once (device_codes.decide).
+approve or deny, bound to the signed-in user, once (records/device_codes.decide).
 Decisions:
 * GET never looks a code up, so following a link changes nothing and costs no tries;
   the person always presses Continue and then Approve (§5.4, remote phishing).
 * Every lookup, including the one behind the decision buttons, goes through the
   brute-force guard of user_codes (§5.1); unknown, expired and used codes get one message.
-* Both forms are CSRF-protected (sessions' signed double-submit token); a disabled or
-  deleted user cannot continue even with a session that outlived the account.
+* Both forms are CSRF-protected (pages/cookies.py's signed double-submit token); a
+  disabled or deleted user cannot continue even with a session that outlived the account.
 """
 
 from __future__ import annotations
@@ -21,13 +21,18 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib import clients, device_codes, pages, sessions, user_codes, users
+from chalicelib import pages
 from chalicelib.endpoints.login import login_url
 from chalicelib.errors import AccessDenied, InvalidRequest, OAuthError
 from chalicelib.http import Params, form_params, query_params
-from chalicelib.models import DeviceCodeModel
+from chalicelib.pages import cookies
+from chalicelib.pages.cookies import Browser
+from chalicelib.records import clients, device_codes, user_codes, users
+from chalicelib.records.device_codes import DeviceCode
+from chalicelib.records.sessions import Session
+from chalicelib.records.users import User
 
-FORM = "device"
+CSRF_FORM = "device"
 DECISIONS = ("approve", "deny")
 UNKNOWN_CODE = (
     "That code was not recognised. Check the code on your device: it may have expired or "
@@ -39,7 +44,7 @@ DISABLED = "This account cannot approve devices. Contact your administrator."
 
 def show(request: Any) -> Response:
     params = query_params(request)
-    browser = sessions.from_request(request)
+    browser = cookies.from_request(request)
     typed = _typed(params)
     if browser.session is None:
         return _sign_in(browser, typed)
@@ -48,12 +53,12 @@ def show(request: Any) -> Response:
 
 def submit(request: Any) -> Response:
     params = form_params(request)
-    browser = sessions.from_request(request)
+    browser = cookies.from_request(request)
     typed = _typed(params)
     session = browser.session
     if session is None:
         return _sign_in(browser, typed)
-    if not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
+    if not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
         return _code_form(browser, session, typed, error=EXPIRED_FORM, status=400)
     decision = params.get("decision")
     try:
@@ -68,7 +73,7 @@ def submit(request: Any) -> Response:
     except OAuthError as err:
         return _code_form(browser, session, typed, error=err.description, status=err.status_code)
     template = "device_approved.html" if approve else "device_denied.html"
-    return pages.render(template, headers=sessions.cookie_headers(browser))
+    return pages.render(template, headers=cookies.cookie_headers(browser))
 
 
 def _typed(params: Params) -> str:
@@ -76,34 +81,32 @@ def _typed(params: Params) -> str:
     return (params.get("user_code") or "")[: user_codes.MAX_INPUT]
 
 
-def _signed_in_user(session: sessions.Session) -> Any:
-    user = users.get_user(session.username)
-    if user is None or user.disabled or user.sub != session.sub:
+def _signed_in_user(session: Session) -> User:
+    user = users.active(session.username, sub=session.sub)
+    if user is None:
         raise AccessDenied(DISABLED, status_code=403)
     return user
 
 
-def _look_up(typed: str, source_ip: str) -> DeviceCodeModel:
+def _look_up(typed: str, source_ip: str) -> DeviceCode:
     """The pending record for the typed code, through the brute-force guard."""
     code = user_codes.require(typed)
     user_codes.charge(source_ip)
     record = device_codes.find_pending(code)
-    user_codes.settle(source_ip, right=record is not None)
+    user_codes.record_lookup(source_ip, found=record is not None)
     if record is None:
         raise InvalidRequest(UNKNOWN_CODE)
     return record
 
 
-def _sign_in(browser: sessions.Browser, typed: str) -> Response:
+def _sign_in(browser: Browser, typed: str) -> Response:
     return_to = "/device" + (f"?{urlencode({'user_code': typed})}" if typed else "")
-    return pages.redirect(
-        login_url(return_to), status=303, headers=sessions.cookie_headers(browser)
-    )
+    return pages.redirect(login_url(return_to), status=303, headers=cookies.cookie_headers(browser))
 
 
 def _code_form(
-    browser: sessions.Browser,
-    session: sessions.Session,
+    browser: Browser,
+    session: Session,
     typed: str,
     *,
     error: str = "",
@@ -112,22 +115,20 @@ def _code_form(
     return pages.render(
         "device.html",
         status=status,
-        headers=sessions.cookie_headers(browser),
-        csrf_token=sessions.csrf_token(browser, FORM),
+        headers=cookies.cookie_headers(browser),
+        csrf_token=cookies.csrf_token(browser, CSRF_FORM),
         user_code=typed,
         username=session.username,
         error=error,
     )
 
 
-def _confirm(
-    browser: sessions.Browser, session: sessions.Session, record: DeviceCodeModel
-) -> Response:
+def _confirm(browser: Browser, session: Session, record: DeviceCode) -> Response:
     client = clients.get_client(record.client_id)
     return pages.render(
         "device_confirm.html",
-        headers=sessions.cookie_headers(browser),
-        csrf_token=sessions.csrf_token(browser, FORM),
+        headers=cookies.cookie_headers(browser),
+        csrf_token=cookies.csrf_token(browser, CSRF_FORM),
         user_code=user_codes.display(record.user_code),
         client_name=client.name if client else record.client_id,
         scopes=record.scope.split(),

@@ -13,18 +13,17 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib import clients, device_codes
 from chalicelib.config import get_settings
-from chalicelib.endpoints.token import check_allowed
 from chalicelib.grants import device_code
 from chalicelib.grants.common import resolve_scope
 from chalicelib.http import form_params, json_response
+from chalicelib.records import clients, device_codes
 
 
 def handle(request: Any) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
-    check_allowed(client, device_code.GRANT_TYPE)
+    client.require_grant(device_code.GRANT_TYPE)
     scope = resolve_scope(params.get("scope"), client.scopes, default=client.scope)
     started = device_codes.start(client, scope)
     return json_response(response_body(started))

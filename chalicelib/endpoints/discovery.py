@@ -12,15 +12,16 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.grants import GRANTS
-from chalicelib.keys import ALGORITHMS
-from chalicelib.registration import RESPONSE_TYPES
-from chalicelib.users import SCOPE_CLAIMS
+from chalicelib.records.registration import RESPONSE_TYPES
+from chalicelib.records.users import SCOPE_CLAIMS
+from chalicelib.signing import keys
+from chalicelib.signing.keys import ALGORITHMS
+from chalicelib.tokens.refresh_tokens import OFFLINE_ACCESS
 
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 # Public clients send only their client_id (`none`) at /token and /revoke (RFC 7009 §2.1);
 # only confidential clients introspect.
 AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
-OFFLINE_ACCESS = "offline_access"
 OIDC_SCOPES = ("openid", "profile", "email")
 ID_TOKEN_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "amr", "sid"]
 
@@ -49,8 +50,8 @@ def metadata() -> dict[str, Any]:
         "response_modes_supported": ["query", "fragment", "form_post"],
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": sorted(ALGORITHMS),
-        "access_token_signing_alg_values_supported": sorted(ALGORITHMS),
+        "id_token_signing_alg_values_supported": list(ALGORITHMS),
+        "access_token_signing_alg_values_supported": list(ALGORITHMS),
         "claims_supported": claims,
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
@@ -64,6 +65,4 @@ def metadata() -> dict[str, Any]:
 
 
 def jwks() -> dict[str, Any]:
-    from chalicelib import keys
-
     return keys.jwks()

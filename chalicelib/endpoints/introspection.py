@@ -23,11 +23,12 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import clients, refresh_tokens, tokens, users
-from chalicelib.clients import Client
-from chalicelib.endpoints.revocation import by_hint
 from chalicelib.errors import InvalidToken, UnauthorizedClient
 from chalicelib.http import form_params, json_response
+from chalicelib.records import clients, users
+from chalicelib.records.clients import Client
+from chalicelib.tokens import by_hint, refresh_tokens
+from chalicelib.tokens.verification import verify_access_token
 
 ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti")
 
@@ -51,10 +52,10 @@ def check_may_introspect(client: Client) -> None:
 
 def describe_access_token(token: str, client: Client) -> dict[str, Any] | None:
     try:
-        claims = tokens.verify_access_token(token)
+        claims = verify_access_token(token)
     except InvalidToken:
         return None
-    if claims["sub"] != claims.get("client_id") and not _user_active(claims["sub"]):
+    if claims["sub"] != claims.get("client_id") and users.active_by_sub(claims["sub"]) is None:
         return None  # a person's token dies with their account (as at userinfo)
     members = {name: claims[name] for name in ACCESS_TOKEN_MEMBERS if name in claims}
     if "auth_time" in claims:
@@ -64,14 +65,9 @@ def describe_access_token(token: str, client: Client) -> dict[str, Any] | None:
 
 def describe_refresh_token(token: str, client: Client) -> dict[str, Any] | None:
     members = refresh_tokens.describe(token, client)
-    if members is None or not _user_active(members["sub"]):
+    if members is None or users.active_by_sub(members["sub"]) is None:
         return None
     return members
-
-
-def _user_active(sub: str) -> bool:
-    user = users.get_user_by_sub(sub)
-    return user is not None and not user.disabled
 
 
 DESCRIBERS: dict[str, Callable[[str, Client], dict[str, Any] | None]] = {

@@ -4,23 +4,25 @@ OIDC Core §3.1.2.3 (the OP authenticates the End-User); RFC 9700 §4.11 (open r
 Decisions: `return_to` is a path on this server only (one leading `/`, no scheme, host,
 backslash or control character) and the redirect goes to issuer + path, so it can never
 leave the server. The same message answers an unknown user, a wrong password and a
-disabled account. Failures are counted per username (refused past `LOGIN_MAX_FAILURES` in
-`LOGIN_FAILURE_WINDOW`) and per source address (ten times that). Each attempt is counted
-before its password is checked (one atomic ADD) and refunded when it succeeds, so parallel
-requests cannot all slip under the limit (RFC 6749 §10.10).
+disabled account. Guesses are limited by the brute-force policy shared with the password
+grant (records/password_attempts.py); a refused attempt gets 429 and its own message.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib import pages, ratelimit, sessions, users
+from chalicelib import pages
 from chalicelib.config import get_settings
 from chalicelib.http import form_params, query_params
+from chalicelib.pages import cookies
+from chalicelib.pages.cookies import Browser
+from chalicelib.records import password_attempts
 
-FORM = "login"
+CSRF_FORM = "login"
 MAX_RETURN_TO = 8192
 BAD_CREDENTIALS = "The username or password is not correct."
 EXPIRED_FORM = "This form has expired. Please try again."
@@ -39,8 +41,6 @@ def safe_return_to(value: str | None) -> str | None:
 
 
 def login_url(return_to: str, login_hint: str | None = None) -> str:
-    from urllib.parse import urlencode
-
     query = {"return_to": return_to}
     if login_hint:
         query["login_hint"] = login_hint
@@ -49,53 +49,38 @@ def login_url(return_to: str, login_hint: str | None = None) -> str:
 
 def show(request: Any) -> Response:
     params = query_params(request)
-    browser = sessions.from_request(request)
+    browser = cookies.from_request(request)
     return_to = safe_return_to(params.get("return_to"))
     if browser.session is not None and return_to is None:
         return pages.render(
             "signed_in.html",
             username=browser.session.username,
-            csrf_token=sessions.csrf_token(browser, "logout"),
-            headers=sessions.cookie_headers(browser),
+            csrf_token=cookies.csrf_token(browser, "logout"),
+            headers=cookies.cookie_headers(browser),
         )
     return login_form(browser, return_to, username=(params.get("login_hint") or "")[:256])
 
 
 def submit(request: Any) -> Response:
     params = form_params(request)
-    browser = sessions.from_request(request)
+    browser = cookies.from_request(request)
     return_to = safe_return_to(params.get("return_to"))
     username = (params.get("username") or "")[:256]
-    if not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
+    if not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
         return login_form(browser, return_to, username=username, error=EXPIRED_FORM, status=400)
-    subjects = (f"user:{username}", f"ip:{params.source_ip}")
-    if _charge(subjects):
+    password = params.get("password") or ""
+    attempt = password_attempts.attempt(username, password, params.source_ip)
+    if attempt.locked:
         return login_form(browser, return_to, username=username, error=TOO_MANY, status=429)
-    user = users.get_user(username)
-    valid = users.check_password(params.get("password") or "", user and user.password_hash)
-    if not valid or user is None or user.disabled:
+    if attempt.user is None:
         return login_form(browser, return_to, username=username, error=BAD_CREDENTIALS, status=400)
-    for subject in subjects:
-        ratelimit.refund("login", subject)
-    sessions.start(browser, user)
-    target = get_settings().issuer + (return_to or "/login")
-    return pages.redirect(target, status=303, headers=sessions.cookie_headers(browser))
-
-
-def _charge(subjects: tuple[str, str]) -> bool:
-    """Count this attempt for the user and the address; True when either is past its limit.
-
-    The per-address limit is looser: many people may share an address.
-    """
-    settings = get_settings()
-    window, limit = settings.login_failure_window, settings.login_max_failures
-    return ratelimit.charge(
-        [("login", subjects[0], limit), ("login", subjects[1], limit * 10)], window
-    )
+    cookies.sign_in(browser, attempt.user)
+    location = get_settings().issuer + (return_to or "/login")
+    return pages.redirect(location, status=303, headers=cookies.cookie_headers(browser))
 
 
 def login_form(
-    browser: sessions.Browser,
+    browser: Browser,
     return_to: str | None,
     *,
     username: str = "",
@@ -105,8 +90,8 @@ def login_form(
     return pages.render(
         "login.html",
         status=status,
-        headers=sessions.cookie_headers(browser),
-        csrf_token=sessions.csrf_token(browser, FORM),
+        headers=cookies.cookie_headers(browser),
+        csrf_token=cookies.csrf_token(browser, CSRF_FORM),
         return_to=return_to or "",
         username=username,
         error=error,

@@ -17,16 +17,20 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib import clients, id_tokens, pages, sessions
+from chalicelib import pages
 from chalicelib.errors import InvalidRequest
 from chalicelib.http import Params, form_params, query_params
+from chalicelib.pages import cookies
+from chalicelib.pages.cookies import Browser
+from chalicelib.records import clients
+from chalicelib.tokens.verification import audiences, verify_id_token_hint
 
-FORM = "logout"
+CSRF_FORM = "logout"
 PASSED_ON = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
 
 
 @dataclass(frozen=True)
-class Return:
+class PostLogoutRedirect:
     uri: str
     state: str | None
 
@@ -40,41 +44,42 @@ class Return:
 def handle(request: Any) -> Response:
     is_post = request.method == "POST"
     params = form_params(request) if is_post else query_params(request)
-    browser = sessions.from_request(request)
+    browser = cookies.from_request(request)
     hint = _hint(params)
-    target, client_name = _return(params, hint)
-    if is_post and not sessions.csrf_ok(browser, FORM, params.get("csrf_token")):
+    redirect, client_name = _post_logout_redirect(params, hint)
+    if is_post and not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
         return _confirm(browser, params, client_name, error="This form has expired. Try again.")
     if not is_post and browser.session is not None and not _hint_matches(hint, browser):
         return _confirm(browser, params, client_name)
-    sessions.end(browser)
-    headers = sessions.cookie_headers(browser)
-    if target is not None:
-        return pages.redirect(target.location(), headers=headers)
+    cookies.sign_out(browser)
+    headers = cookies.cookie_headers(browser)
+    if redirect is not None:
+        return pages.redirect(redirect.location(), headers=headers)
     return pages.render("logged_out.html", headers=headers)
 
 
 def _hint(params: Params) -> dict[str, Any] | None:
     raw = params.get("id_token_hint")
-    return id_tokens.verify_hint(raw) if raw else None
+    return verify_id_token_hint(raw) if raw else None
 
 
-def _hint_matches(hint: dict[str, Any] | None, browser: sessions.Browser) -> bool:
+def _hint_matches(hint: dict[str, Any] | None, browser: Browser) -> bool:
     session = browser.session
     if hint is None or session is None or hint["sub"] != session.sub:
         return False
     return "sid" not in hint or hint["sid"] == session.sid
 
 
-def _return(params: Params, hint: dict[str, Any] | None) -> tuple[Return | None, str]:
+def _post_logout_redirect(
+    params: Params, hint: dict[str, Any] | None
+) -> tuple[PostLogoutRedirect | None, str]:
     """Where to go afterwards (None: show the signed-out page) and the client's name."""
     client_id = params.get("client_id")
     if hint is not None:
-        audiences = hint["aud"] if isinstance(hint["aud"], list) else [hint["aud"]]
-        hinted = hint.get("azp") or audiences[0]
-        if client_id and client_id not in audiences:
+        hinted = audiences(hint)
+        if client_id and client_id not in hinted:
             raise InvalidRequest("client_id does not match the id_token_hint")
-        client_id = client_id or hinted
+        client_id = client_id or hint.get("azp") or hinted[0]
     client = clients.get_client(client_id) if client_id else None
     if client_id and client is None:
         raise InvalidRequest("Unknown client")
@@ -85,19 +90,17 @@ def _return(params: Params, hint: dict[str, Any] | None) -> tuple[Return | None,
         raise InvalidRequest("post_logout_redirect_uri needs client_id or id_token_hint")
     if uri not in client.post_logout_redirect_uris:
         raise InvalidRequest("post_logout_redirect_uri is not registered for this client")
-    return Return(uri, params.get("state")), client.name
+    return PostLogoutRedirect(uri, params.get("state")), client.name
 
 
-def _confirm(
-    browser: sessions.Browser, params: Params, client_name: str, error: str = ""
-) -> Response:
+def _confirm(browser: Browser, params: Params, client_name: str, error: str = "") -> Response:
     hidden = [(name, params.get(name)) for name in PASSED_ON if params.get(name)]
     session = browser.session
     return pages.render(
         "logout.html",
         status=400 if error else 200,
-        headers=sessions.cookie_headers(browser),
-        csrf_token=sessions.csrf_token(browser, FORM),
+        headers=cookies.cookie_headers(browser),
+        csrf_token=cookies.csrf_token(browser, CSRF_FORM),
         hidden=hidden,
         client_name=client_name,
         username=session.username if session else "",

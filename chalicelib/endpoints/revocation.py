@@ -18,12 +18,12 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import clients, refresh_tokens, tokens
-from chalicelib.clients import Client
 from chalicelib.errors import NO_STORE, InvalidToken
 from chalicelib.http import form_params
-
-TOKEN_TYPES = ("access_token", "refresh_token")
+from chalicelib.records import clients
+from chalicelib.records.clients import Client
+from chalicelib.tokens import access_tokens, by_hint, refresh_families, refresh_tokens
+from chalicelib.tokens.verification import verify_access_token
 
 
 def handle(request: Any) -> Response:
@@ -36,31 +36,24 @@ def handle(request: Any) -> Response:
     return Response(body="", status_code=200, headers=dict(NO_STORE))
 
 
-def by_hint(hint: str | None) -> tuple[str, ...]:
-    """Token types in the order to try: the hinted one first (RFC 7009 §2.1, RFC 7662 §2.1)."""
-    if hint in TOKEN_TYPES:
-        return (hint, *(t for t in TOKEN_TYPES if t != hint))
-    return TOKEN_TYPES
-
-
 def revoke_refresh_token(token: str, client: Client) -> bool:
     """True if `token` is a refresh token of ours (revoked only if it is the caller's)."""
     record = refresh_tokens.find(token)
     if record is None:
         return False
     if record.client_id == client.client_id:
-        refresh_tokens.revoke_family(record.family_id)
+        refresh_families.revoke(record.family_id)
     return True
 
 
 def revoke_access_token(token: str, client: Client) -> bool:
     """True if `token` is a valid access token of ours (denied only if it is the caller's)."""
     try:
-        claims = tokens.verify_access_token(token, check_revoked=False)
+        claims = verify_access_token(token, check_revoked=False)
     except InvalidToken:
         return False
     if claims.get("client_id") == client.client_id:
-        tokens.revoke_access_token(claims["jti"], int(claims["exp"]))
+        access_tokens.revoke(claims["jti"], int(claims["exp"]))
     return True
 
 

@@ -11,11 +11,10 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import clients
-from chalicelib.clients import Client
-from chalicelib.errors import UnauthorizedClient, UnsupportedGrantType
+from chalicelib.errors import UnsupportedGrantType
 from chalicelib.grants import GRANTS
 from chalicelib.http import form_params, json_response
+from chalicelib.records import clients
 
 
 def handle(request: Any) -> Response:
@@ -23,7 +22,7 @@ def handle(request: Any) -> Response:
     client = clients.authenticate(request, params)
     grant_type = params.require("grant_type")
     grant = supported_grant(grant_type)
-    check_allowed(client, grant_type)
+    client.require_grant(grant_type)
     return json_response(grant.handle(params, client))
 
 
@@ -32,8 +31,3 @@ def supported_grant(grant_type: str) -> ModuleType:
     if grant is None:
         raise UnsupportedGrantType(f"Unsupported grant_type: {grant_type[:80]}")
     return grant
-
-
-def check_allowed(client: Client, grant_type: str) -> None:
-    if not client.allows_grant(grant_type):
-        raise UnauthorizedClient(f"Client is not registered for {grant_type}")

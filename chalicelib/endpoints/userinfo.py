@@ -14,21 +14,22 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import tokens, users
 from chalicelib.errors import InsufficientScope, InvalidRequest, InvalidToken
 from chalicelib.http import form_params, json_response
+from chalicelib.records import users
+from chalicelib.tokens.verification import verify_access_token
 
 CHALLENGE = 'Bearer realm="gatehouse"'
 
 
 def handle(request: Any) -> Response:
     token = bearer_token(request)
-    claims = tokens.verify_access_token(token)
+    claims = verify_access_token(token)
     scopes = frozenset(str(claims.get("scope", "")).split())
     if "openid" not in scopes:
         raise InsufficientScope("The access token does not carry the openid scope")
-    user = users.get_user_by_sub(claims["sub"])
-    if user is None or user.disabled:
+    user = users.active_by_sub(claims["sub"])
+    if user is None:
         raise InvalidToken("The access token is invalid", detail="user gone or disabled")
     return json_response(users.claims_for(user, scopes))
 

@@ -1,19 +1,17 @@
 """Client credentials grant, RFC 6749 §4.4.
 
 Only confidential clients may use it; the token's `sub` is the client_id (RFC 9068 §2.2);
-no refresh token is ever issued (§4.4.3).
+no refresh token and no ID token are ever issued (§4.4.3): there is no person.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import tokens
-from chalicelib.clients import Client
 from chalicelib.errors import UnauthorizedClient
-from chalicelib.grants.common import audience, bearer_response, resolve_scope
+from chalicelib.grants.common import audience, mint, resolve_scope
 from chalicelib.http import Params
-from chalicelib.models import now
+from chalicelib.records.clients import Client
 
 GRANT_TYPE = "client_credentials"
 
@@ -22,7 +20,7 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     if client.public:
         raise UnauthorizedClient("Public clients cannot use client_credentials")
     scope = resolve_scope(params.get("scope"), client.scopes, default=client.scope)
-    access = tokens.issue_access_token(
-        client=client, sub=client.client_id, scope=scope, audience=audience(params), now=now()
+    minted = mint(
+        client, sub=client.client_id, scope=scope, audience=audience(params), auth_time=None
     )
-    return bearer_response(access, scope)
+    return minted.response()

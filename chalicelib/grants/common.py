@@ -1,25 +1,36 @@
-"""Steps shared by several grants: scope resolution, audience, the token response body.
+"""Steps the grants share: scope, audience (resource), and minting a grant's tokens.
 
-RFC 6749 §3.3 (scope), RFC 8707 §2 (resource indicators). Decisions: an omitted scope
-means the client's registered scope; a requested scope must be a subset of it. `resource`
-values must be absolute URIs without a fragment and become the token's `aud`; together they
-may take at most MAX_AUDIENCE_BYTES as JSON, so the token stays under KMS's signing limit.
+RFC 6749 §3.3 (scope), §5.1 (the response), RFC 8707 §2 (resource indicators), OIDC Core
+§3.1.3.3 and §12.2 (ID tokens at /token). Decisions:
+* An omitted scope means the client's registered scope; a requested scope must be a subset.
+* `resource` values must be absolute URIs without a fragment and become the token's `aud`;
+  together they may take at most MAX_AUDIENCE_BYTES as JSON, so the token stays under KMS's
+  signing limit. Without one, `aud` is `DEFAULT_AUDIENCE`.
+* `mint` is the one place a grant's tokens are made: the refresh-family decision, the
+  access token (carrying the family), the ID token when `openid` was granted to a person,
+  and the refresh token. Everything is minted before the grant's one-time write (code
+  redemption, device claim, rotation), so a lost race can revoke what it made.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidScope, InvalidTarget
 from chalicelib.http import Params
-from chalicelib.tokens import IssuedToken
+from chalicelib.models import now
+from chalicelib.records.clients import Client
+from chalicelib.tokens import refresh_families, refresh_tokens
+from chalicelib.tokens.access_tokens import IssuedToken, issue_access_token
+from chalicelib.tokens.id_tokens import issue_id_token
 
 SCOPE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "\\"}
-# KMS signs at most 4096 bytes (keys.KMS_MESSAGE_LIMIT); base64url of 2048 leaves room for
-# the header and the other claims.
+# KMS signs at most 4096 bytes (signing/kms.py); base64url of 2048 leaves room for the
+# header and the other claims.
 MAX_AUDIENCE_BYTES = 2048
 
 
@@ -59,33 +70,63 @@ def audience(params: Params) -> str | list[str]:
     return resources[0] if len(resources) == 1 else resources
 
 
-def id_token_for(
-    client: Any,
+@dataclass(frozen=True)
+class Minted:
+    """A grant's tokens; `new_family` is the refresh family this grant started, if any."""
+
+    access: IssuedToken
+    scope: str
+    id_token: str | None = None
+    refresh_token: str | None = None
+    new_family: str | None = None
+
+    def response(self) -> dict[str, Any]:
+        """RFC 6749 §5.1 (and OIDC Core §3.1.3.3): the token response body."""
+        body: dict[str, Any] = {
+            "access_token": self.access.token,
+            "token_type": "Bearer",
+            "expires_in": self.access.expires_in,
+        }
+        if self.scope:
+            body["scope"] = self.scope
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        if self.id_token:
+            body["id_token"] = self.id_token
+        return body
+
+
+def mint(
+    client: Client,
+    *,
     sub: str,
     scope: str,
+    audience: str | list[str],
     auth_time: int | None,
-    at: int,
-    access: IssuedToken,
-    **claims: Any,
-) -> str | None:
-    """An ID token when `openid` was granted (OIDC Core §3.1.3.3, §12.2), else None."""
-    if "openid" not in scope.split() or auth_time is None:
-        return None
-    from chalicelib import id_tokens
-
-    return id_tokens.issue_id_token(
-        client=client, sub=sub, auth_time=int(auth_time), now=at, access_token=access.token,
-        **claims,
+    family: str | None = None,
+    nonce: str | None = None,
+    sid: str | None = None,
+) -> Minted:
+    """Mint a grant's tokens. `auth_time` None means no person (client_credentials): no ID
+    token, no refresh token. `family` is an existing refresh family (the refresh grant)."""
+    at = now()
+    scopes = frozenset(scope.split())
+    auth_time = int(auth_time) if auth_time is not None else None  # stored numbers may be floats
+    person = auth_time is not None
+    new_family = None
+    if family is None and refresh_tokens.should_issue(client, scopes, has_person=person):
+        new_family = refresh_families.new_family_id()
+    access = issue_access_token(
+        client=client, sub=sub, scope=scope, audience=audience, now=at, auth_time=auth_time,
+        refresh_family=family or new_family,
     )  # fmt: skip
-
-
-def bearer_response(access: IssuedToken, scope: str, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "access_token": access.token,
-        "token_type": "Bearer",
-        "expires_in": access.expires_in,
-    }
-    if scope:
-        body["scope"] = scope
-    body.update({k: v for k, v in extra.items() if v is not None})
-    return body
+    id_token = None
+    if auth_time is not None and "openid" in scopes:
+        id_token = issue_id_token(
+            client=client, sub=sub, auth_time=auth_time, now=at, nonce=nonce, sid=sid,
+            access_token=access.token,
+        )  # fmt: skip
+    refresh = None
+    if new_family is not None:
+        refresh = refresh_tokens.issue(client, sub, scope, auth_time, new_family)
+    return Minted(access, scope, id_token, refresh, new_family)

@@ -2,24 +2,26 @@
 
 The token must belong to the authenticated client (a public client: its client_id). The
 requested scope may narrow the original grant, never widen it (invalid_scope); the new
-refresh token keeps the original scope (§6). A user who is gone or disabled gets
+refresh token keeps the original scope (§6). A person who can no longer act gets
 invalid_grant and the family is revoked, so re-enabling the account does not revive it.
-The access token is signed before the rotation commits: if signing fails the old token is
+The access token is minted before the rotation commits: if signing fails the old token is
 still unused, so a client never loses its grant to a KMS fault. A grant with `openid`
-gets a fresh ID token (OIDC Core §12.2). Storage, rotation and the
-grace window are in refresh_tokens.py.
+gets a fresh ID token with the original sub and auth_time and no nonce (OIDC Core §12.2).
+Storage, rotation and the grace window are in tokens/refresh_tokens.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from chalicelib import refresh_tokens, tokens, users
-from chalicelib.clients import Client
 from chalicelib.errors import InvalidGrant, InvalidScope
-from chalicelib.grants.common import audience, bearer_response, id_token_for, parse_scope
+from chalicelib.grants.common import audience, mint, parse_scope
 from chalicelib.http import Params
-from chalicelib.models import now
+from chalicelib.records import users
+from chalicelib.records.clients import Client
+from chalicelib.tokens import refresh_families, refresh_tokens
+from chalicelib.tokens.refresh_tokens import INVALID_REFRESH_TOKEN
 
 GRANT_TYPE = "refresh_token"
 
@@ -28,16 +30,15 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     presented = params.require("refresh_token")
     record = refresh_tokens.load(presented, client)
     scope = narrowed_scope(params.get("scope"), record.scope)
-    check_user(record)
-    at = now()
-    access = tokens.issue_access_token(
-        client=client, sub=record.sub, scope=scope, audience=audience(params),
-        auth_time=record.auth_time, now=at, refresh_family=record.family_id,
+    if users.active_by_sub(record.sub) is None:
+        refresh_families.revoke(record.family_id, "user disabled")
+        raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="user missing or disabled")
+    minted = mint(
+        client, sub=record.sub, scope=scope, audience=audience(params),
+        auth_time=record.auth_time, family=record.family_id,
     )  # fmt: skip
-    # OIDC Core §12.2: same sub and auth_time as the original authentication, no nonce.
-    id_token = id_token_for(client, record.sub, scope, record.auth_time, at, access)
     successor = refresh_tokens.rotate(record, presented)
-    return bearer_response(access, scope, refresh_token=successor, id_token=id_token)
+    return replace(minted, refresh_token=successor).response()
 
 
 def narrowed_scope(raw: str | None, granted: str) -> str:
@@ -48,10 +49,3 @@ def narrowed_scope(raw: str | None, granted: str) -> str:
     if wider:
         raise InvalidScope(f"Scope exceeds the original grant: {' '.join(wider)[:100]}")
     return " ".join(requested)
-
-
-def check_user(record: Any) -> None:
-    user = users.get_user_by_sub(record.sub)
-    if user is None or user.disabled:
-        refresh_tokens.revoke_family(record.family_id, "user disabled")
-        raise InvalidGrant(refresh_tokens.INVALID, detail="user missing or disabled")

@@ -1,4 +1,6 @@
-"""HTML pages: Jinja2 rendering with autoescape, the security headers, the error decorator.
+"""Our HTML pages: rendering (Jinja2, autoescaped), redirects, the security headers every
+page sends, and `page_errors`, the decorator that answers a page route's failures with the
+error page. The templates are in templates/; cookies and CSRF are browser.py's.
 
 OWASP clickjacking and CSP guidance; RFC 9700 §4.16 (clickjacking of the authorization
 page). Decisions: every page sends `X-Frame-Options: DENY`, a CSP with `frame-ancestors
@@ -19,7 +21,8 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.config import get_settings
-from chalicelib.errors import NO_STORE
+from chalicelib.errors import NO_STORE, OAuthError
+from chalicelib.http import answering_errors
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HTML = "text/html; charset=utf-8"
@@ -83,9 +86,16 @@ def redirect(
     return Response("", status_code=status, headers=all_headers)
 
 
-def error_page(
-    status: int, error: str, description: str, headers: dict[str, Any] | None = None
-) -> Response:
+def error_page(err: OAuthError) -> Response:
+    """The error page: the RFC error code and its public description, never its detail."""
     return render(
-        "error.html", status=status, headers=headers, error=error, description=description
+        "error.html",
+        status=err.status_code,
+        headers=err.headers,
+        error=err.error,
+        description=err.description,
     )
+
+
+# Page routes answer every failure with the error page, never JSON or a bare 500.
+page_errors = answering_errors(error_page)

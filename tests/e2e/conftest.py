@@ -1,136 +1,36 @@
-"""End-to-end fixtures: the emulator and `chalice local` as real subprocesses on free ports.
+"""End-to-end fixtures: every test here is marked `e2e` and runs against real subprocesses.
 
-One stack per test module; the admin CLI is run as a subprocess against it, as a user would.
+One stack with the default settings serves every module for the whole session (each
+module registers its own clients and users, under names of its own); a module that needs
+other settings starts its own stack (helpers/stack.py). One Chromium serves the session.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-# Debian's Chromium under Playwright (its own browser download is not reachable here).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-CHALICE_LOCAL = [sys.executable, "-m", "tests.e2e.chalice_local", "local"]
+from tests.helpers.stack import CHROMIUM, CHROMIUM_ARGS, Stack, running_stack
+
+HERE = Path(__file__).resolve().parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
-def _wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not come up")
-
-
-def _stop(process: subprocess.Popen[Any]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-@dataclass
-class Stack:
-    issuer: str
-    env: dict[str, str]
-    log_dir: Path
-
-    def admin(self, *args: str, stdin: str | None = None) -> Any:
-        """Run the admin CLI against this stack; returns its JSON output."""
-        result = subprocess.run(
-            [sys.executable, "-m", "chalicelib.admin", "--stage", "local", *args],
-            cwd=ROOT, env=self.env, input=stdin, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-
-
-@pytest.fixture(scope="module")
-def stack_env() -> dict[str, str]:
-    """Extra environment for this module's stack; a test module may override it."""
-    return {}
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, stack_env: dict[str, str]) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory, **stack_env) as running:
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory) as running:
         yield running
 
 
-@contextmanager
-def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[Stack]:
-    """Start a stack; `settings` are extra environment variables for it (e.g. lifetimes)."""
-    emulator_port, app_port = free_port(), free_port()
-    log_dir = tmp_path_factory.mktemp("stack")
-    env = {
-        **os.environ,
-        "EMULATOR_PORT": str(emulator_port),
-        "PORT": str(app_port),
-        "GATEHOUSE_EMULATOR": "true",
-        "PYTHONUNBUFFERED": "1",
-        **settings,
-    }
-    for name in ("ISSUER", "TABLE_PREFIX", "KEY_ALIAS_PREFIX", "GATEHOUSE_STAGE"):
-        env.pop(name, None)
-    emulator_log = (log_dir / "emulator.log").open("w")
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "chalicelib.emulator", "--no-app", "--no-demo"],
-        cwd=ROOT, env=env, stdout=emulator_log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    app = None
-    try:
-        deadline = time.monotonic() + 90
-        while "GATEHOUSE READY" not in (log_dir / "emulator.log").read_text():
-            assert emulator.poll() is None, (log_dir / "emulator.log").read_text()
-            assert time.monotonic() < deadline, "emulator did not start"
-            time.sleep(0.2)
-        app_log = (log_dir / "app.log").open("w")
-        app = subprocess.Popen(
-            [*CHALICE_LOCAL, "--stage", "local", "--no-autoreload", "--port", str(app_port)],
-            cwd=ROOT, env=env, stdout=app_log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        issuer = f"http://127.0.0.1:{app_port}"
-        _wait_http(f"{issuer}/.well-known/openid-configuration")
-        yield Stack(issuer=issuer, env=env, log_dir=log_dir)
-    finally:
-        if app is not None:
-            _stop(app)
-        _stop(emulator)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

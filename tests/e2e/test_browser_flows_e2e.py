@@ -25,9 +25,8 @@ from authlib.integrations.requests_client import OAuth2Session
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.conftest import Stack, free_port
+from tests.helpers.stack import Stack, free_port
 
-pytestmark = pytest.mark.e2e
 PASSWORD = "browser password 42"
 REDIRECT = f"http://127.0.0.1:{free_port()}/callback"
 POSTED: list[str] = []

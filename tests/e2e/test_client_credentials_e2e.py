@@ -6,7 +6,7 @@ import jwt
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests.e2e.conftest import Stack
+from tests.helpers.stack import Stack
 
 
 def test_authlib_client_credentials_token_verifies_against_discovered_jwks(stack: Stack) -> None:

@@ -10,20 +10,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import pytest
 import requests
 
-from tests.e2e.conftest import Stack
-from tests.e2e.signin import code_for
+from tests.helpers.signin import code_for
+from tests.helpers.stack import Stack
 
-pytestmark = pytest.mark.e2e
 REDIRECT = "http://127.0.0.1:9/cb"
 PASSWORD = "race condition 123"
 
 
 def test_twenty_threads_redeeming_one_code_exactly_one_succeeds(stack: Stack) -> None:
     # Given a code issued to a confidential client
-    stack.admin("user", "create", "--username", "racer", "--password-stdin", stdin=PASSWORD)
+    stack.admin("user", "create", "--username", "code-racer", "--password-stdin", stdin=PASSWORD)
     client = stack.admin(
         "client", "create", "--name", "Racer", "--grant-type", "authorization_code",
         "--redirect-uri", REDIRECT, "--scope", "openid",
@@ -32,7 +30,7 @@ def test_twenty_threads_redeeming_one_code_exactly_one_succeeds(stack: Stack) ->
         "response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT,
         "scope": "openid", "state": "s",
     }  # fmt: skip
-    code = code_for(stack.issuer, params, "racer", PASSWORD)
+    code = code_for(stack.issuer, params, "code-racer", PASSWORD)
 
     # When twenty threads present it at the same moment, each on a connection opened
     # beforehand (chalice local's listen backlog is 5: twenty simultaneous connects would be

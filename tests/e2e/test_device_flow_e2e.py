@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +19,17 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page
 
-from tests.e2e.conftest import Stack
+from tests.helpers.stack import Stack, running_stack
 
-pytestmark = pytest.mark.e2e
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 PASSWORD = "password123"
 
 
 @pytest.fixture(scope="module")
-def stack_env() -> dict[str, str]:
-    return {"DEVICE_POLL_INTERVAL": "1"}  # keeps the device's poll loop quick
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of this module's own: a 1 s poll interval keeps the device's loop quick."""
+    with running_stack(tmp_path_factory, DEVICE_POLL_INTERVAL="1") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,14 @@ from typing import Any
 import jwt
 import requests
 
-from tests.e2e.conftest import ROOT, Stack
+from tests.helpers.stack import ROOT, Stack
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 APPROVE = """
 import sys
 from chalicelib.admin import apply_stage_env
 apply_stage_env("local")
-from chalicelib import device_codes, user_codes, users
+from chalicelib.records import device_codes, user_codes, users
 record = device_codes.find_pending(user_codes.require(sys.argv[1]))
 user = users.get_user(sys.argv[2])
 device_codes.decide(record, approve=True, sub=user.sub, auth_time=0)
@@ -71,11 +71,12 @@ def test_polls_racing_after_approval_get_tokens_exactly_once(stack: Stack) -> No
         "client", "create", "--name", "Race TV", "--grant-type", DEVICE_GRANT, "--public",
         "--scope", "api:read",
     )  # fmt: skip
-    stack.admin("user", "create", "--username", "racer", "--password-stdin", stdin="pw-racer-1\n")
+    racer = ["--username", "device-racer", "--password-stdin"]
+    stack.admin("user", "create", *racer, stdin="pw-racer-1\n")
     jwks = jwt.PyJWKClient(f"{stack.issuer}/jwks.json")
     for _ in range(3):
         flow = start(stack, client["client_id"])
-        approve(stack, flow["user_code"], "racer")
+        approve(stack, flow["user_code"], "device-racer")
         results = race(stack, client["client_id"], flow["device_code"], threads=8)
         winners = [body for status, body in results if status == 200]
         losers = [body["error"] for status, body in results if status != 200]

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from tests.e2e.conftest import Stack
+from tests.helpers.stack import Stack
 
 PASSWORD = "a long demo password"
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests.e2e.conftest import Stack
+from tests.helpers.stack import Stack
 
 
 def test_authlib_password_refresh_revoke_then_introspection_shows_inactive(
     stack: Stack,
 ) -> None:
     # Given a person and a trusted first-party client created with the admin CLI
-    stack.admin("user", "create", "--username", "dana", "--password-stdin", stdin="pw-dana-42\n")
+    stack.admin("user", "create", "--username", "pat", "--password-stdin", stdin="pw-dana-42\n")
     created = stack.admin(
         "client", "create", "--name", "Desktop app", "--grant-type", "password",
         "--grant-type", "refresh_token", "--scope", "api:read offline_access",
@@ -26,7 +26,7 @@ def test_authlib_password_refresh_revoke_then_introspection_shows_inactive(
     )
 
     # When the app signs in with the password grant and refreshes
-    first = oauth.fetch_token(endpoints["token_endpoint"], username="dana", password="pw-dana-42")
+    first = oauth.fetch_token(endpoints["token_endpoint"], username="pat", password="pw-dana-42")
     assert first["refresh_token"] and first["scope"] == "api:read offline_access"
     second = oauth.refresh_token(endpoints["token_endpoint"], refresh_token=first["refresh_token"])
     assert second["refresh_token"] != first["refresh_token"]

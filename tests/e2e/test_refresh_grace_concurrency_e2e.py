@@ -12,8 +12,8 @@ from functools import partial
 
 import pytest
 
-from tests.e2e.conftest import Stack, running_stack
-from tests.e2e.test_refresh_concurrency_e2e import THREADS, App, delayed, login, make_app, race
+from tests.helpers.races import THREADS, App, delayed, login, make_app, race
+from tests.helpers.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")

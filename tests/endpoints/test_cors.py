@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import basic, post_form
+from tests.helpers.forms import basic, post_form
 
 ORIGIN = {"Origin": "https://spa.example"}
 

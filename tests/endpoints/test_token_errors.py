@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import FORM, basic, post_form
+from tests.helpers.forms import FORM, basic, post_form
 
 GRANT = {"grant_type": "client_credentials"}
 

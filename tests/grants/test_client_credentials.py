@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from tests.conftest import basic, post_form
+from tests.helpers.forms import basic, post_form
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -124,14 +124,14 @@ def test_basic_credentials_are_form_urlencoded_before_base64(http, aws, secret_c
     from urllib.parse import quote_plus
 
     from chalicelib.models import ClientModel
-    from chalicelib.registration import create_client
-    from chalicelib.tokens import sha256_hex
+    from chalicelib.opaque import sha256_hex
+    from chalicelib.records.registration import create_client
 
     client, _ = create_client(name="x", grant_types=["client_credentials"])
     ClientModel(client_id=client.client_id).update(
         actions=[ClientModel.secret_hash.set(sha256_hex(secret_chars))]
     )
-    from chalicelib import clients
+    from chalicelib.records import clients
 
     clients.reset_cache()
     headers = basic(quote_plus(client.client_id), quote_plus(secret_chars))

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tests.tokens.conftest import App, body, offline_tokens, refresh
+from tests.helpers.tokens import App, body, offline_tokens, refresh
 
 
 @contextmanager
@@ -32,10 +32,10 @@ def failing(client: Any, operation: str) -> Iterator[None]:
 def test_kms_fault_during_refresh_leaves_the_refresh_token_unused(
     http: Any, user: Any, app: App
 ) -> None:
-    from chalicelib import keys
+    from chalicelib.signing import kms
 
     token = offline_tokens(http, app)["refresh_token"]
-    with failing(keys.kms_client(), "Sign"):
+    with failing(kms.client(), "Sign"):
         response = refresh(http, app, token)
     assert response.status_code == 503
     assert body(response)["error"] == "temporarily_unavailable"

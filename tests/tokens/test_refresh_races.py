@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib import clients, refresh_tokens
 from chalicelib.errors import InvalidGrant
-from tests.tokens.conftest import App, offline_tokens
+from chalicelib.records import clients
+from chalicelib.tokens import refresh_families, refresh_tokens
+from tests.helpers.tokens import App, offline_tokens
 
 
 def test_second_of_two_racing_rotations_loses_and_revokes_the_family(
@@ -24,7 +25,7 @@ def test_second_of_two_racing_rotations_loses_and_revokes_the_family(
     successor = refresh_tokens.rotate(first, token)
     with pytest.raises(InvalidGrant):
         refresh_tokens.rotate(second, token)
-    assert not refresh_tokens.family_is_live(first.family_id)
+    assert not refresh_families.is_live(first.family_id)
     assert refresh_tokens.describe(successor, client) is None
 
 
@@ -36,7 +37,7 @@ def test_racing_rotation_inside_grace_window_gets_the_same_successor(
     client = clients.get_client(app.client_id)
     first, second = refresh_tokens.load(token, client), refresh_tokens.load(token, client)
     assert refresh_tokens.rotate(first, token) == refresh_tokens.rotate(second, token)
-    assert refresh_tokens.family_is_live(first.family_id)
+    assert refresh_families.is_live(first.family_id)
 
 
 def test_rotation_racing_a_revocation_fails_and_writes_no_successor(
@@ -47,7 +48,7 @@ def test_rotation_racing_a_revocation_fails_and_writes_no_successor(
     token = offline_tokens(http, app)["refresh_token"]
     client = clients.get_client(app.client_id)
     record = refresh_tokens.load(token, client)
-    refresh_tokens.revoke_family(record.family_id)
+    refresh_families.revoke(record.family_id)
     with pytest.raises(InvalidGrant):
         refresh_tokens.rotate(record, token)
     family = list(RefreshTokenModel.scan(RefreshTokenModel.family_id == record.family_id))

@@ -6,7 +6,7 @@ from typing import Any
 
 import jwt
 
-from tests.tokens.conftest import (
+from tests.helpers.tokens import (
     App,
     body,
     introspect,
@@ -143,7 +143,7 @@ def test_client_not_registered_for_refresh_token_gets_unauthorized_client(
 
 def test_never_a_refresh_token_for_client_credentials(http: Any, make_app: Any) -> None:
     machine = make_app(grant_types=["client_credentials", "refresh_token"])
-    from tests.conftest import post_form
+    from tests.helpers.forms import post_form
 
     form = {"grant_type": "client_credentials", "scope": "api:read offline_access"}
     issued = body(post_form(http, "/token", form, machine.auth))
@@ -167,7 +167,7 @@ def test_idle_refresh_token_expires(http: Any, user: Any, app: App, settings_env
 
 def test_successor_inherits_the_familys_absolute_expiry(http: Any, user: Any, app: App) -> None:
     from chalicelib.models import RefreshTokenModel
-    from chalicelib.tokens import sha256_hex
+    from chalicelib.opaque import sha256_hex
 
     first = offline_tokens(http, app)["refresh_token"]
     second = body(refresh(http, app, first))["refresh_token"]

@@ -1,0 +1,175 @@
+"""Clients: lookup (cached per container), authentication, redirect-URI matching.
+
+RFC 6749 §2.3.1 (client_secret_basic / client_secret_post), §2.1 (public clients, `none`),
+§3.1.2.3 and RFC 9700 §4.1.3 (exact redirect-URI matching), RFC 8252 §7.3 (loopback
+redirects match on any port). Decisions: a request uses exactly one authentication method
+and it must be the one the client registered; secrets are compared as SHA-256 digests in
+constant time; records are cached per container for `CLIENT_CACHE_SECONDS` so a warm token
+request reads nothing from DynamoDB.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from chalicelib.config import get_settings
+from chalicelib.errors import InvalidClient, InvalidRequest, UnauthorizedClient
+from chalicelib.http import Params, basic_credentials
+from chalicelib.models import ClientModel
+from chalicelib.opaque import sha256_hex
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+MAX_CLIENT_ID = 200
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
+_DUMMY_HASH = sha256_hex("gatehouse-dummy-secret")
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    name: str
+    secret_hash: str | None
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    response_types: tuple[str, ...]
+    scope: str
+    token_endpoint_auth_method: str
+    public: bool
+    allow_tokens_via_browser: bool
+    require_pkce: bool
+    allow_plain_pkce: bool
+    can_introspect: bool
+    id_token_signed_response_alg: str
+    access_token_lifetime: int | None
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(self.scope.split())
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    def require_grant(self, grant_type: str) -> None:
+        """RFC 6749 §5.2 unauthorized_client unless registered for `grant_type`."""
+        if not self.allows_grant(grant_type):
+            raise UnauthorizedClient(f"Client is not registered for {grant_type}")
+
+
+def from_record(record: ClientModel) -> Client:
+    return Client(
+        client_id=record.client_id,
+        name=record.name,
+        secret_hash=record.secret_hash,
+        redirect_uris=tuple(record.redirect_uris or ()),
+        post_logout_redirect_uris=tuple(record.post_logout_redirect_uris or ()),
+        grant_types=tuple(record.grant_types or ()),
+        response_types=tuple(record.response_types or ()),
+        scope=record.scope or "",
+        token_endpoint_auth_method=record.token_endpoint_auth_method,
+        public=bool(record.public),
+        allow_tokens_via_browser=bool(record.allow_tokens_via_browser),
+        require_pkce=bool(record.require_pkce),
+        allow_plain_pkce=bool(record.allow_plain_pkce),
+        can_introspect=bool(record.can_introspect),
+        id_token_signed_response_alg=record.id_token_signed_response_alg or "RS256",
+        access_token_lifetime=int(record.access_token_lifetime)
+        if record.access_token_lifetime
+        else None,
+    )
+
+
+_cache: dict[str, tuple[float, Client | None]] = {}
+
+
+def reset_cache() -> None:
+    _cache.clear()
+
+
+def get_client(client_id: str) -> Client | None:
+    """The client, or None if unknown; cached (unknown ids too) for CLIENT_CACHE_SECONDS."""
+    if not client_id or len(client_id) > MAX_CLIENT_ID:
+        return None
+    hit = _cache.get(client_id)
+    if hit and time.monotonic() - hit[0] < get_settings().client_cache_seconds:
+        return hit[1]
+    try:
+        client: Client | None = from_record(ClientModel.get(client_id))
+    except ClientModel.DoesNotExist:
+        client = None
+    if len(_cache) > 1000:
+        _cache.clear()
+    _cache[client_id] = (time.monotonic(), client)
+    return client
+
+
+def all_clients() -> list[Client]:
+    return [from_record(record) for record in ClientModel.scan()]
+
+
+def delete_client(client_id: str) -> None:
+    """Remove a client; DoesNotExist if there is none."""
+    ClientModel.get(client_id, consistent_read=True).delete()
+    _cache.pop(client_id, None)
+
+
+def authenticate(request: Any, params: Params) -> Client:
+    """Authenticate the calling client by exactly one method (RFC 6749 §2.3)."""
+    basic = basic_credentials(request)
+    form_secret = params.get("client_secret")
+    form_id = params.get("client_id")
+    if basic and form_secret:
+        raise InvalidRequest("Use exactly one client authentication method")
+    if basic:
+        if form_id and form_id != basic[0]:
+            raise InvalidRequest("client_id does not match the Authorization header")
+        return _check_secret(basic[0], basic[1], "client_secret_basic")
+    if form_secret:
+        return _check_secret(form_id or "", form_secret, "client_secret_post")
+    if not form_id:
+        raise InvalidClient("Client authentication required", basic=True)
+    client = get_client(form_id)
+    if client is None or not client.public or client.token_endpoint_auth_method != "none":
+        raise InvalidClient("Client authentication failed", detail="public auth refused")
+    return client
+
+
+def _check_secret(client_id: str, secret: str, method: str) -> Client:
+    basic = method == "client_secret_basic"
+    client = get_client(client_id)
+    expected = client.secret_hash if client and client.secret_hash else _DUMMY_HASH
+    matches = hmac.compare_digest(sha256_hex(secret), expected)
+    if client is None or not matches or client.public:
+        raise InvalidClient("Client authentication failed", basic=basic)
+    if client.token_endpoint_auth_method != method:
+        raise InvalidClient(
+            f"Client is registered for {client.token_endpoint_auth_method}", basic=basic
+        )
+    return client
+
+
+def _loopback_key(uri: str) -> str | None:
+    """The URI without its port if it is a loopback http URI (RFC 8252 §7.3), else None."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS:
+        return None
+    host = "[::1]" if parts.hostname == "::1" else parts.hostname
+    if parts.netloc != (f"{host}:{port}" if port is not None else host):
+        return None  # userinfo, odd casing or an empty port: not a plain loopback URI
+    return urlunsplit(("http", host, parts.path, parts.query, parts.fragment))
+
+
+def match_redirect_uri(client: Client, uri: str) -> bool:
+    """Exact string match, except that loopback http URIs match on any port."""
+    if uri in client.redirect_uris:
+        return True
+    asked = _loopback_key(uri)
+    return asked is not None and any(_loopback_key(r) == asked for r in client.redirect_uris)

@@ -1,0 +1,126 @@
+"""Client registration by an administrator: metadata checked as RFC 7591 §2 names it.
+
+A rule broken is answered with RFC 7591 §3.2.2's errors (`invalid_redirect_uri`,
+`invalid_client_metadata`), which the admin CLI prints and exits 2 for.
+Decisions: client_id is random (128 bits, hex: it never starts with `-`, which a command
+line would read as an option), the secret 256 bits and shown once (only its
+SHA-256 is stored); public clients authenticate with `none` and must use PKCE; redirect
+URIs are absolute, without fragments (RFC 6749 §3.1.2), https or loopback http or a
+private-use scheme (RFC 8252 §7.1).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri
+from chalicelib.models import ClientModel
+from chalicelib.opaque import new_value, sha256_hex
+from chalicelib.records.clients import AUTH_METHODS, Client, from_record
+
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+GRANT_TYPES = (
+    "authorization_code",
+    "implicit",
+    "password",
+    "client_credentials",
+    "refresh_token",
+    DEVICE_CODE,
+)
+RESPONSE_TYPES = (
+    "code",
+    "token",
+    "id_token",
+    "id_token token",
+    "code id_token",
+    "code token",
+    "code id_token token",
+)
+REDIRECTING_GRANTS = {"authorization_code", "implicit"}
+
+
+def _check_redirect_uri(uri: str) -> None:
+    parts = urlsplit(uri)
+    if not parts.scheme or parts.fragment or "#" in uri:
+        raise InvalidRedirectUri(f"redirect URI must be absolute without a fragment: {uri}")
+    if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "::1", "localhost"}:
+        raise InvalidRedirectUri(f"http redirect URIs are for loopback only: {uri}")
+    if parts.scheme in {"javascript", "data", "file", "vbscript"}:
+        raise InvalidRedirectUri(f"redirect URI scheme not allowed: {uri}")
+
+
+def _check(meta: dict[str, Any]) -> None:
+    unknown = set(meta["grant_types"]) - set(GRANT_TYPES)
+    if unknown:
+        raise InvalidClientMetadata(f"unknown grant type(s): {', '.join(sorted(unknown))}")
+    bad_types = set(meta["response_types"]) - set(RESPONSE_TYPES)
+    if bad_types:
+        raise InvalidClientMetadata(f"unknown response type(s): {', '.join(sorted(bad_types))}")
+    if meta["token_endpoint_auth_method"] not in AUTH_METHODS:
+        raise InvalidClientMetadata(f"auth method must be one of {', '.join(AUTH_METHODS)}")
+    if meta["public"] != (meta["token_endpoint_auth_method"] == "none"):
+        raise InvalidClientMetadata("public clients, and only they, use auth method none")
+    if meta["public"] and "client_credentials" in meta["grant_types"]:
+        raise InvalidClientMetadata("public clients cannot use client_credentials")
+    if REDIRECTING_GRANTS & set(meta["grant_types"]) and not meta["redirect_uris"]:
+        raise InvalidClientMetadata("this grant type needs at least one --redirect-uri")
+    for uri in meta["redirect_uris"] + meta["post_logout_redirect_uris"]:
+        _check_redirect_uri(uri)
+
+
+def create_client(
+    *,
+    name: str,
+    grant_types: list[str],
+    redirect_uris: list[str] | None = None,
+    scope: str = "",
+    public: bool = False,
+    auth_method: str | None = None,
+    response_types: list[str] | None = None,
+    post_logout_redirect_uris: list[str] | None = None,
+    **flags: Any,
+) -> tuple[Client, str | None]:
+    """Register a client; returns it and its secret (None for a public client)."""
+    grants = list(dict.fromkeys(grant_types))
+    require_pkce = bool(flags.pop("require_pkce", False)) or public
+    default_responses = ["code"] if "authorization_code" in grants else []
+    meta: dict[str, Any] = {
+        "name": name,
+        "grant_types": grants,
+        "redirect_uris": list(redirect_uris or []),
+        "post_logout_redirect_uris": list(post_logout_redirect_uris or []),
+        "response_types": list(response_types or default_responses),
+        "scope": " ".join(scope.split()),
+        "public": public,
+        "token_endpoint_auth_method": auth_method or ("none" if public else "client_secret_basic"),
+        "require_pkce": require_pkce,
+        **flags,
+    }
+    _check(meta)
+    secret = None if public else new_value()
+    record = ClientModel(
+        client_id=secrets.token_hex(16),
+        secret_hash=sha256_hex(secret) if secret else None,
+        **meta,
+    )
+    record.save(condition=ClientModel.client_id.does_not_exist())
+    return from_record(record), secret
+
+
+def rotate_secret(client_id: str) -> str:
+    record = ClientModel.get(client_id)
+    if record.public:
+        raise InvalidClientMetadata("public clients have no secret")
+    secret = new_value()
+    record.update(actions=[ClientModel.secret_hash.set(sha256_hex(secret))])
+    return secret
+
+
+def describe(client: Client) -> dict[str, Any]:
+    """The client's metadata as JSON, never its secret hash."""
+    view = asdict(client)
+    view.pop("secret_hash")
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in view.items()}

@@ -1,0 +1,131 @@
+"""Users: records, Argon2id password hashing, who may still act, claims by scope.
+
+RFC 9106 Argon2id via `cryptography`, PHC-encoded so parameters travel with each hash
+(defaults follow OWASP: 19 MiB, 2 iterations, 1 lane; set in config). OIDC Core §5.4:
+the claims each standard scope releases. `check_password` spends the same work on an
+unknown user (a dummy hash) so timing does not reveal which usernames exist.
+One rule is written here and nowhere else: a person may act (sign in, be signed in, get or
+keep tokens, have them introspected as active) only while their record exists and is not
+disabled (`active`, `active_by_sub`).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.models import UserModel
+
+User = UserModel  # the type other floors name; only records/ touch the models
+
+SCOPE_CLAIMS = {
+    "profile": ("name",),
+    "email": ("email", "email_verified"),
+}
+
+
+def _hasher() -> Any:
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    settings = get_settings()
+    return Argon2id(
+        salt=os.urandom(16),
+        length=32,
+        iterations=settings.argon2_iterations,
+        lanes=settings.argon2_lanes,
+        memory_cost=settings.argon2_memory_kib,
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().derive_phc_encoded(password.encode())
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(uuid.uuid4().hex)
+
+
+def check_password(password: str, phc_hash: str | None) -> bool:
+    """Constant work whether or not the user exists (`phc_hash` None -> dummy)."""
+    from cryptography.exceptions import InvalidKey
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    try:
+        Argon2id.verify_phc_encoded(password.encode(), phc_hash or _dummy_hash())
+    except (InvalidKey, ValueError):
+        return False
+    return phc_hash is not None
+
+
+def get_user(username: str) -> UserModel | None:
+    if not username or len(username) > 256:
+        return None
+    try:
+        return UserModel.get(username, consistent_read=True)
+    except UserModel.DoesNotExist:
+        return None
+
+
+def get_user_by_sub(sub: str) -> UserModel | None:
+    for user in UserModel.sub_index.query(sub, limit=1):
+        return user
+    return None
+
+
+def active(username: str, sub: str | None = None) -> UserModel | None:
+    """The user, if they exist, are not disabled and (when given) still have this sub."""
+    user = get_user(username)
+    if user is None or user.disabled or (sub is not None and user.sub != sub):
+        return None
+    return user
+
+
+def active_by_sub(sub: str | None) -> UserModel | None:
+    """The user with this sub, if they exist and are not disabled."""
+    user = get_user_by_sub(sub) if sub else None
+    return None if user is None or user.disabled else user
+
+
+def create_user(username: str, password: str, email: str | None, name: str | None) -> UserModel:
+    user = UserModel(
+        username=username,
+        sub=str(uuid.uuid4()),
+        password_hash=hash_password(password),
+        email=email,
+        name=name,
+    )
+    user.save(condition=UserModel.username.does_not_exist())
+    return user
+
+
+def set_password(username: str, password: str) -> UserModel:
+    """Replace a user's password hash; DoesNotExist if there is no such user."""
+    user = UserModel.get(username, consistent_read=True)
+    user.update(actions=[UserModel.password_hash.set(hash_password(password))])
+    return user
+
+
+def set_disabled(username: str, disabled: bool = True) -> UserModel:
+    """A disabled user cannot sign in and gets no userinfo; DoesNotExist if unknown."""
+    user = UserModel.get(username, consistent_read=True)
+    user.update(actions=[UserModel.disabled.set(disabled)])
+    return user
+
+
+def delete_user(username: str) -> None:
+    UserModel.get(username, consistent_read=True).delete()
+
+
+def claims_for(user: UserModel, scopes: frozenset[str]) -> dict[str, Any]:
+    """`sub` plus the claims the granted scopes release (OIDC Core §5.4)."""
+    claims: dict[str, Any] = {"sub": user.sub}
+    for scope in scopes:
+        for name in SCOPE_CLAIMS.get(scope, ()):
+            value = getattr(user, name, None)
+            if value is not None:
+                claims[name] = value
+    return claims

@@ -1,0 +1,155 @@
+"""The key set: signing-key records, cached per container, and the JWKS they publish.
+
+RFC 7517 §5 (JWK Set), RFC 7638 (kid = thumbprint). Decisions:
+* The set lives in the SigningKey table: one Scan, cached per container for
+  `KEYS_CACHE_SECONDS`. A kid this container has not seen reloads the set once (at most
+  every 5 s), so a key staged by another container verifies here without waiting.
+* A record says how its key signs: with `encrypted_private_key` locally (envelope mode),
+  otherwise by KMS Sign with `kms_key_id`.
+* If a table has no active key for an algorithm, the KMS key behind the stage's alias
+  (`<KEY_ALIAS_PREFIX>-rs256|es256`, as infra/ creates it) is registered on first use, so a
+  fresh deployment needs no manual step (kms mode only).
+* `next` keys and `retired` keys younger than `KEY_RETIRE_SECONDS` are published, so
+  verifiers hold a key before it signs and after it stops (rotation.py moves the states).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.errors import ServerError
+from chalicelib.models import SigningKeyModel, conditional_write, now
+from chalicelib.signing import kms
+
+ALGORITHMS = tuple(sorted(kms.ALGORITHMS))
+ACTIVE, NEXT, RETIRED = "active", "next", "retired"
+RELOAD_AFTER_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    alg: str
+    kms_key_id: str
+    state: str
+    public_jwk: dict[str, str]
+    retired_at: int | None = None
+    encrypted_private_key: str | None = None
+
+
+_cache: dict[str, Any] = {"keys": None, "loaded_at": 0.0}
+
+
+def reset_cache() -> None:
+    _cache["keys"] = None
+    _cache["loaded_at"] = 0.0
+
+
+def _from_record(record: SigningKeyModel) -> SigningKey:
+    return SigningKey(
+        kid=record.kid,
+        alg=record.alg,
+        kms_key_id=record.kms_key_id,
+        state=record.state,
+        public_jwk=json.loads(record.public_jwk),
+        retired_at=record.retired_at,
+        encrypted_private_key=record.encrypted_private_key,
+    )
+
+
+def signing_keys() -> list[SigningKey]:
+    """Every registered key, cached per container."""
+    age = time.monotonic() - _cache["loaded_at"]
+    if _cache["keys"] is None or age > get_settings().keys_cache_seconds:
+        _cache["keys"] = [_from_record(r) for r in SigningKeyModel.scan()]
+        _cache["loaded_at"] = time.monotonic()
+    return _cache["keys"]
+
+
+def active_key(alg: str) -> SigningKey:
+    for key in signing_keys():
+        if key.alg == alg and key.state == ACTIVE:
+            return key
+    if get_settings().signing_mode == "envelope":
+        raise ServerError("No signing key", detail=f"no active {alg} key: run `keys init`")
+    key = _register_alias_key(alg)
+    reset_cache()
+    return key
+
+
+def find_key(kid: str) -> SigningKey | None:
+    """A published key by kid; reloads the set once if the kid is new to this container."""
+    for attempt in range(2):
+        for key in signing_keys():
+            if key.kid == kid and is_published(key):
+                return key
+        if attempt == 0 and time.monotonic() - _cache["loaded_at"] > RELOAD_AFTER_SECONDS:
+            reset_cache()
+    return None
+
+
+def is_published(key: SigningKey) -> bool:
+    if key.state != RETIRED:
+        return True
+    retire_window = get_settings().key_retire_seconds
+    return key.retired_at is not None and key.retired_at + retire_window > now()
+
+
+def jwks() -> dict[str, list[dict[str, str]]]:
+    return {"keys": [key.public_jwk for key in signing_keys() if is_published(key)]}
+
+
+def alias_name(alg: str) -> str:
+    return f"{get_settings().key_alias_prefix}-{alg.lower()}"
+
+
+def register(kms_key_id: str, alg: str, state: str) -> SigningKey:
+    """Record a KMS key (its public half and thumbprint) in the key set."""
+    return save_key(kms.public_jwk(kms_key_id, alg), alg, state, kms_key_id)
+
+
+def save_key(
+    jwk: dict[str, str],
+    alg: str,
+    state: str,
+    kms_key_id: str,
+    encrypted_private_key: str | None = None,
+) -> SigningKey:
+    """Add a key to the set; `kms_key_id` is the signing key (kms) or the wrapping key."""
+    record = _record(jwk, alg, state, kms_key_id, encrypted_private_key)
+    record.save(condition=SigningKeyModel.kid.does_not_exist())
+    return _from_record(record)
+
+
+def set_state(kid: str, state: str) -> None:
+    """Move a key to `active` or `retired`, stamping when."""
+    stamp = SigningKeyModel.activated_at if state == ACTIVE else SigningKeyModel.retired_at
+    SigningKeyModel(kid=kid).update(actions=[SigningKeyModel.state.set(state), stamp.set(now())])
+
+
+def _record(
+    jwk: dict[str, str], alg: str, state: str, kms_key_id: str, wrapped: str | None
+) -> SigningKeyModel:
+    return SigningKeyModel(
+        kid=jwk["kid"],
+        alg=alg,
+        kms_key_id=kms_key_id,
+        state=state,
+        public_jwk=json.dumps(jwk),
+        activated_at=now() if state == ACTIVE else None,
+        encrypted_private_key=wrapped,
+    )
+
+
+def _register_alias_key(alg: str) -> SigningKey:
+    arn = kms.key_arn(alias_name(alg))
+    record = _record(kms.public_jwk(arn, alg), alg, ACTIVE, arn, None)
+    # Another container registering the same key first is fine; an AWS fault is a 503.
+    if conditional_write(record.save, condition=SigningKeyModel.kid.does_not_exist()):
+        return _from_record(record)
+    reset_cache()
+    return next(k for k in signing_keys() if k.alg == alg and k.state == ACTIVE)

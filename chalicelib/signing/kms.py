@@ -1,0 +1,135 @@
+"""AWS KMS: the one client, and the JOSE forms of what it returns.
+
+RFC 7518 §3.3/§3.4 (RS256, ES256), RFC 7517 (JWK), RFC 7638 (thumbprint = kid).
+Decisions, from what was measured (DESIGN.md, Facts about the tools):
+* Sign with `MessageType=RAW` (moto hashes a DIGEST again); KMS takes at most 4096 bytes
+  of signing input, which jws.py checks before calling.
+* KMS returns ECDSA signatures DER-encoded; JWS needs R||S, 32 bytes each.
+* A JWK carries only the thumbprint members plus kid, alg and use, never private members.
+* One client per container, with the stage's endpoint, short timeouts and few retries, so
+  a KMS outage answers 503 quickly instead of hanging a Lambda.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from jwt.utils import base64url_encode
+
+from chalicelib.config import get_settings
+
+# alg -> (KMS KeySpec, KMS SigningAlgorithm)
+ALGORITHMS = {
+    "RS256": ("RSA_2048", "RSASSA_PKCS1_V1_5_SHA_256"),
+    "ES256": ("ECC_NIST_P256", "ECDSA_SHA_256"),
+}
+MESSAGE_LIMIT = 4096
+THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
+
+
+@lru_cache(maxsize=1)
+def client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    settings = get_settings()
+    config = Config(
+        retries={"max_attempts": settings.aws_retry_attempts, "mode": "standard"},
+        connect_timeout=2,
+        read_timeout=5,
+    )
+    return boto3.client(
+        "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    )
+
+
+def sign(kms_key_id: str, alg: str, message: bytes) -> bytes:
+    """The JOSE signature of `message` (at most MESSAGE_LIMIT bytes) by an asymmetric KMS key."""
+    response = client().sign(
+        KeyId=kms_key_id, Message=message, MessageType="RAW", SigningAlgorithm=ALGORITHMS[alg][1]
+    )
+    signature = response["Signature"]
+    return jose_ecdsa(signature) if alg == "ES256" else signature
+
+
+def jose_ecdsa(der: bytes) -> bytes:
+    """RFC 7518 §3.4: an ECDSA P-256 signature as R||S, 32 bytes each (DER in)."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def thumbprint(jwk: dict[str, str]) -> str:
+    """RFC 7638 §3: SHA-256 over the required members, sorted, no whitespace."""
+    from cryptography.hazmat.primitives import hashes
+
+    members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(canonical)
+    return base64url_encode(digest.finalize()).decode()
+
+
+def public_jwk_from_der(der: bytes, alg: str) -> dict[str, str]:
+    """The public JWK (kid = thumbprint) of a SubjectPublicKeyInfo DER key."""
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+    public_key = load_der_public_key(der)
+    algorithm = RSAAlgorithm if alg == "RS256" else ECAlgorithm
+    jwk = algorithm.to_jwk(public_key, as_dict=True)
+    jwk = {k: v for k, v in jwk.items() if k in THUMBPRINT_MEMBERS[jwk["kty"]]}
+    return {**jwk, "kid": thumbprint(jwk), "alg": alg, "use": "sig"}
+
+
+def public_jwk(kms_key_id: str, alg: str) -> dict[str, str]:
+    """The public JWK of an asymmetric KMS key."""
+    der = client().get_public_key(KeyId=kms_key_id)["PublicKey"]
+    return public_jwk_from_der(der, alg)
+
+
+def key_arn(key_id_or_alias: str) -> str:
+    return client().describe_key(KeyId=key_id_or_alias)["KeyMetadata"]["Arn"]
+
+
+def create_signing_key(alg: str, description: str) -> str:
+    """A new asymmetric KMS key for `alg`; returns its ARN."""
+    metadata = client().create_key(
+        KeyUsage="SIGN_VERIFY", KeySpec=ALGORITHMS[alg][0], Description=description
+    )["KeyMetadata"]
+    return metadata["Arn"]
+
+
+def ensure_symmetric_key(alias: str, description: str) -> str:
+    """The ARN of the symmetric key behind `alias`, created (with the alias) if missing."""
+    kms = client()
+    try:
+        return key_arn(alias)
+    except kms.exceptions.NotFoundException:
+        arn = kms.create_key(
+            KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT", Description=description
+        )["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=alias, TargetKeyId=arn)
+        return arn
+
+
+def point_alias(alias: str, kms_key_id: str) -> None:
+    """Make `alias` name `kms_key_id`, creating the alias if it does not exist."""
+    kms = client()
+    try:
+        kms.update_alias(AliasName=alias, TargetKeyId=kms_key_id)
+    except kms.exceptions.NotFoundException:
+        kms.create_alias(AliasName=alias, TargetKeyId=kms_key_id)
+
+
+def encrypt(key_id: str, plaintext: bytes, context: dict[str, str]) -> tuple[bytes, str]:
+    """(ciphertext, ARN of the key that encrypted it)."""
+    response = client().encrypt(KeyId=key_id, Plaintext=plaintext, EncryptionContext=context)
+    return response["CiphertextBlob"], response["KeyId"]
+
+
+def decrypt(ciphertext: bytes, context: dict[str, str]) -> bytes:
+    return client().decrypt(CiphertextBlob=ciphertext, EncryptionContext=context)["Plaintext"]

@@ -1,0 +1,75 @@
+"""Access tokens: RFC 9068 JWTs, and the denylist that revokes one before its exp.
+
+RFC 9068 §2: header `typ: at+jwt`; claims iss, sub, aud, exp, iat, jti, client_id, scope
+(and auth_time when a person signed in). Decisions: the lifetime is the client's own or
+`ACCESS_TOKEN_LIFETIME`; a token issued beside a refresh token carries its family id
+(`refresh_family`), so revoking the family (RFC 7009 §2.1) makes the access token inactive
+too; a revoked jti is denied until the token's own exp, then ages out by TTL.
+Verification is in verification.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.models import RevokedTokenModel
+from chalicelib.records.clients import Client
+from chalicelib.signing.jws import sign_jwt
+
+TYP = "at+jwt"
+REFRESH_FAMILY_CLAIM = "refresh_family"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    jti: str
+    exp: int
+    expires_in: int
+
+
+def issue_access_token(
+    *,
+    client: Client,
+    sub: str,
+    scope: str,
+    audience: str | list[str],
+    now: int,
+    auth_time: int | None = None,
+    refresh_family: str | None = None,
+) -> IssuedToken:
+    settings = get_settings()
+    lifetime = client.access_token_lifetime or settings.access_token_lifetime
+    jti = uuid.uuid4().hex
+    claims: dict[str, Any] = {
+        "iss": settings.issuer,
+        "sub": sub,
+        "aud": audience,
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": jti,
+        "client_id": client.client_id,
+    }
+    if scope:
+        claims["scope"] = scope
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
+    if refresh_family is not None:
+        claims[REFRESH_FAMILY_CLAIM] = refresh_family
+    token = sign_jwt(claims, typ=TYP)
+    return IssuedToken(token=token, jti=jti, exp=now + lifetime, expires_in=lifetime)
+
+
+def is_revoked(jti: str) -> bool:
+    try:
+        return RevokedTokenModel.get(jti, consistent_read=True).is_live()
+    except RevokedTokenModel.DoesNotExist:
+        return False
+
+
+def revoke(jti: str, exp: int) -> None:
+    """Deny a jti until the token's own expiry (the denylist entry then ages out by TTL)."""
+    RevokedTokenModel(jti=jti, expires_at=exp).save()

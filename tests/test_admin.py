@@ -1,0 +1,139 @@
+"""The admin CLI: JSON out, the secret shown once and stored hashed, clear errors."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tests.helpers.forms import basic, post_form
+
+
+def admin(*args: str, stdin: str = "") -> tuple[int, dict]:
+    import sys
+
+    from chalicelib.admin import run
+
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        code, result = run(["--stage", "dev", *args])
+    finally:
+        sys.stdin = old
+    return code, result
+
+
+def create(*extra: str) -> dict:
+    code, result = admin(
+        "client", "create", "--name", "Billing", "--grant-type", "client_credentials",
+        "--scope", "api:read", *extra,
+    )  # fmt: skip
+    assert code == 0, result
+    return result
+
+
+def test_client_create_shows_the_secret_once_and_stores_only_its_sha256(aws):
+    import hashlib
+
+    from chalicelib.models import ClientModel
+
+    created = create()
+    record = ClientModel.get(created["client_id"])
+    assert record.secret_hash == hashlib.sha256(created["client_secret"].encode()).hexdigest()
+    assert created["client_secret"] not in json.dumps(record.to_simple_dict())
+    code, shown = admin("client", "show", created["client_id"])
+    assert code == 0 and "client_secret" not in shown and "secret_hash" not in shown
+    assert shown["grant_types"] == ["client_credentials"]
+
+
+def test_rotate_secret_replaces_the_old_one(http, aws):
+    from chalicelib.records import clients
+
+    created = create()
+    code, rotated = admin("client", "rotate-secret", created["client_id"])
+    assert code == 0
+    clients.reset_cache()
+    grant = {"grant_type": "client_credentials"}
+    old = post_form(http, "/token", grant, basic(created["client_id"], created["client_secret"]))
+    new = post_form(http, "/token", grant, basic(created["client_id"], rotated["client_secret"]))
+    assert (old.status_code, new.status_code) == (401, 200)
+
+
+def test_list_and_delete(aws):
+    created = create()
+    code, listed = admin("client", "list")
+    assert code == 0 and created["client_id"] in {c["client_id"] for c in listed}
+    assert admin("client", "delete", created["client_id"])[0] == 0
+    assert admin("client", "show", created["client_id"]) == (1, {"error": "not found"})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--grant-type", "magic"),
+        ("--grant-type", "client_credentials", "--public"),
+        ("--grant-type", "authorization_code"),
+        ("--grant-type", "authorization_code", "--redirect-uri", "http://evil.example/cb"),
+        ("--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb#x"),
+        ("--grant-type", "client_credentials", "--auth-method", "private_key_jwt"),
+    ],
+)
+def test_invalid_client_metadata_exits_2_with_a_message(aws, args):
+    code, result = admin("client", "create", "--name", "Bad", *args)
+    assert code == 2 and result["error"]
+
+
+def test_missing_required_argument_exits_2(aws, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        admin("client", "create", "--name", "No grant")
+    assert exit_info.value.code == 2
+    assert "--grant-type" in capsys.readouterr().err
+
+
+def test_user_create_reads_the_password_from_stdin_and_stores_argon2id(aws):
+    from chalicelib.models import UserModel
+
+    code, user = admin(
+        "user", "create", "--username", "ada", "--password-stdin", stdin="s3cret-pw\n"
+    )
+    assert code == 0 and user["sub"]
+    stored = UserModel.get("ada").password_hash
+    assert stored.startswith("$argon2id$") and "s3cret-pw" not in stored
+    assert admin(
+        "user", "create", "--username", "ada", "--password-stdin", stdin="other-pw1\n"
+    ) == (
+        2,
+        {"error": "already exists"},
+    )
+
+
+def test_keys_list_shows_one_active_key_per_algorithm(aws):
+    code, listed = admin("keys", "list")
+    assert code == 0
+    assert sorted((k["alg"], k["state"]) for k in listed) == [
+        ("ES256", "active"),
+        ("RS256", "active"),
+    ]
+
+
+def test_public_client_is_registered_as_requiring_pkce_even_without_the_flag(aws):
+    code, created = admin(
+        "client", "create", "--name", "CLI", "--public", "--grant-type",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    )  # fmt: skip
+    assert code == 0 and created["require_pkce"] is True and "client_secret" not in created
+
+
+def test_keys_init_is_idempotent_and_reports_the_signing_mode(aws):
+    code, first = admin("keys", "init")
+    assert code == 0 and {k["mode"] for k in first} == {"kms"}
+    assert admin("keys", "init") == (0, first)
+
+
+def test_generated_client_ids_are_hex_so_a_command_line_never_reads_one_as_an_option(aws):
+    import re
+
+    ids = {create()["client_id"] for _ in range(20)}
+    assert len(ids) == 20
+    assert all(re.fullmatch(r"[0-9a-f]{32}", client_id) for client_id in ids)
