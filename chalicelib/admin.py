@@ -151,8 +151,13 @@ def _read_password() -> str:
 
 def _key_view(key: Any) -> dict[str, Any]:
     mode = "envelope" if key.encrypted_private_key else "kms"
-    return {"kid": key.kid, "alg": key.alg, "state": key.state, "mode": mode,
-            "kms_key_id": key.kms_key_id}  # fmt: skip
+    return {
+        "kid": key.kid,
+        "alg": key.alg,
+        "state": key.state,
+        "mode": mode,
+        "kms_key_id": key.kms_key_id,
+    }
 
 
 def _keys(args: argparse.Namespace) -> Any:

@@ -37,8 +37,8 @@ LOCAL_AWS_ENV = {
 
 def provision() -> None:
     """Create every table from the models and an active signing key per algorithm."""
-    from chalicelib.models import create_tables
     from chalicelib.signing import keys, rotation
+    from chalicelib.tables import create_tables
 
     create_tables()
     for alg in keys.ALGORITHMS:

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Response
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.config import get_settings
 from chalicelib.errors import (
@@ -156,9 +158,6 @@ def from_exception(exc: BaseException) -> OAuthError:
 
 
 def _is_aws_fault(exc: BaseException) -> bool:
-    from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PynamoDBException
-
     return isinstance(exc, BotoCoreError | ClientError | PynamoDBException)
 
 

@@ -3,7 +3,7 @@
 Every record that expires carries `expires_at` (epoch seconds), which is the table's TTL
 attribute. DynamoDB deletes expired items lazily (up to days late), so readers check
 `expires_at` themselves (`is_live`). Secrets are stored as SHA-256 only (hash keys named
-`*_hash`). The emulator and infra/ both build the tables from these classes.
+`*_hash`). The emulator and infra/ both build the tables from these classes (tables.py).
 Two helpers every record module shares: `now()`, the one clock for every expiry (a test
 freezes it by replacing this module's `time`), and `conditional_write`, the one place a
 failed DynamoDB condition is told apart from an AWS fault.
@@ -24,6 +24,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 
@@ -243,44 +244,9 @@ ALL_MODELS: tuple[type[Model], ...] = (
 )
 
 
-def transact_write() -> Any:
+def transact_write() -> TransactWrite:
     """A pynamodb TransactWrite sharing the models' endpoint, timeouts and retries.
 
     Any table's connection serves every table: each item names its own table.
     """
-    from pynamodb.transactions import TransactWrite
-
     return TransactWrite(connection=ClientModel._get_connection().connection)
-
-
-def has_ttl(model: type[Model]) -> bool:
-    return TTL_ATTRIBUTE in model.get_attributes()
-
-
-def create_tables() -> list[str]:
-    """Create every missing table (with TTL enabled); used by the emulator and tests."""
-    created = []
-    for model in ALL_MODELS:
-        if model.exists():
-            continue
-        model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-        if has_ttl(model):
-            model._get_connection().update_time_to_live(TTL_ATTRIBUTE)
-        created.append(model.Meta.table_name)
-    return created
-
-
-def full_layout(model: type[Model]) -> dict[str, Any]:
-    """Key schema, attribute types, indexes and TTL of a model, for infra/ and its check."""
-    schema = model._get_schema()
-    return {
-        "key_schema": sorted(schema["key_schema"], key=lambda k: k["KeyType"]),
-        "attribute_definitions": sorted(
-            schema["attribute_definitions"], key=lambda a: a["AttributeName"]
-        ),
-        "indexes": [
-            {"IndexName": i["index_name"], "KeySchema": i["key_schema"]}
-            for i in schema.get("global_secondary_indexes", [])
-        ],
-        "ttl": TTL_ATTRIBUTE if has_ttl(model) else None,
-    }

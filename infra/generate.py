@@ -74,7 +74,8 @@ def _signing_key(name: str, spec: str) -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    from chalicelib.models import ALL_MODELS, full_layout
+    from chalicelib.models import ALL_MODELS
+    from chalicelib.tables import full_layout
 
     resources: dict[str, Any] = {}
     for model in ALL_MODELS:

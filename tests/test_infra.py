@@ -20,7 +20,8 @@ def test_committed_template_matches_the_models():
 
 
 def test_every_expiring_table_has_ttl_on_expires_at_in_the_template():
-    from chalicelib.models import ALL_MODELS, has_ttl
+    from chalicelib.models import ALL_MODELS
+    from chalicelib.tables import has_ttl
 
     resources = json.loads(TEMPLATE.read_text())["Resources"]
     for model in ALL_MODELS:
@@ -36,7 +37,8 @@ def test_template_passes_cfn_lint():
 
 
 def test_provisioning_enables_ttl_on_every_expiring_table(aws):
-    from chalicelib.models import ALL_MODELS, has_ttl
+    from chalicelib.models import ALL_MODELS
+    from chalicelib.tables import has_ttl
 
     dynamodb = boto3.client("dynamodb")
     for model in ALL_MODELS:

@@ -6,7 +6,10 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers.forms import FORM
+from tests.helpers.browser import Browser
+from tests.helpers.forms import FORM, PASSWORD
+
+SESSION, CSRF = "__Host-gh_session", "__Host-gh_csrf"
 
 ROUTES = [
     ("POST", "/token"),
@@ -48,8 +51,19 @@ HEADERS = [
     {**FORM, "Authorization": "Basic Og=="},
     {**FORM, "Authorization": "Bearer " + "a" * 100},
     {"Content-Type": "multipart/form-data; boundary=x"},
-    {**FORM, "Cookie": "__Host-gatehouse-session=" + "x" * 300 + "; csrf=%%%"},
+    # The cookie names the app really uses (checked below), so parsing, the session lookup
+    # and the CSRF check all see the garbage.
+    {**FORM, "Cookie": f"{SESSION}={'x' * 300}; {CSRF}=%%%"},
+    {**FORM, "Cookie": f"{SESSION}={'A' * 43}; {CSRF}={'%00' * 20}; {SESSION}=again"},
+    {**FORM, "Cookie": f'{SESSION}="";{CSRF}=a=b=c;;=;{CSRF}'},
 ]
+
+
+def test_the_garbage_cookies_use_the_names_the_app_sets(http, make_user):
+    make_user()
+    browser = Browser(http)
+    assert browser.login("alice", PASSWORD).status_code == 303
+    assert {SESSION, CSRF} <= set(browser.cookies)
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

@@ -115,20 +115,8 @@ def validate(params: Params, redirect: ClientRedirect) -> AuthorizationRequest:
         raise InvalidRequest("response_type id_token needs the openid scope")
     if openid and not redirect.redirect_uri_given:
         raise InvalidRequest("redirect_uri is required for OpenID Connect requests")
-    nonce = _bounded(params, "nonce")
-    if nonce is not None and len(json.dumps(nonce)) > MAX_VALUE:
-        # It goes into the ID token as JSON, which must stay under KMS's signing limit.
-        raise InvalidRequest("nonce is too long")
-    if "id_token" in response_type and not nonce:
-        raise InvalidRequest("nonce is required when an ID token is returned")
-    challenge, method = None, None
-    if "code" in response_type:
-        challenge, method = pkce.check_challenge(
-            params.get("code_challenge"),
-            params.get("code_challenge_method"),
-            required=client.public or client.require_pkce,
-            allow_plain=client.allow_plain_pkce,
-        )
+    nonce = _nonce(params, response_type)
+    challenge, method = _pkce(params, client, response_type)
     hint = params.get("id_token_hint")
     return AuthorizationRequest(
         redirect=redirect,
@@ -142,6 +130,30 @@ def validate(params: Params, redirect: ClientRedirect) -> AuthorizationRequest:
         login_hint=_bounded(params, "login_hint"),
         hint_sub=verify_id_token_hint(hint)["sub"] if hint else None,
         params=params,
+    )
+
+
+def _nonce(params: Params, response_type: frozenset[str]) -> str | None:
+    nonce = _bounded(params, "nonce")
+    if nonce is not None and len(json.dumps(nonce)) > MAX_VALUE:
+        # It goes into the ID token as JSON, which must stay under KMS's signing limit.
+        raise InvalidRequest("nonce is too long")
+    if "id_token" in response_type and not nonce:
+        raise InvalidRequest("nonce is required when an ID token is returned")
+    return nonce
+
+
+def _pkce(
+    params: Params, client: Client, response_type: frozenset[str]
+) -> tuple[str | None, str | None]:
+    """The code challenge to bind to the code (RFC 7636 §4.3); none without a code."""
+    if "code" not in response_type:
+        return None, None
+    return pkce.check_challenge(
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+        required=client.public or client.require_pkce,
+        allow_plain=client.allow_plain_pkce,
     )
 
 

@@ -36,9 +36,14 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     if users.active_by_sub(record.sub) is None:
         raise InvalidGrant(INVALID_CODE, detail="user missing or disabled")
     minted = mint(
-        client, sub=record.sub, scope=record.scope, audience=audience(params),
-        auth_time=int(record.auth_time), nonce=record.nonce, sid=record.session_id,
-    )  # fmt: skip
+        client,
+        sub=record.sub,
+        scope=record.scope,
+        audience=audience(params),
+        auth_time=int(record.auth_time),
+        nonce=record.nonce,
+        sid=record.session_id,
+    )
     access = minted.access
     if not authorization_codes.redeem(record, [access.jti], access.exp, minted.new_family):
         if minted.new_family:

@@ -117,15 +117,25 @@ def mint(
     if family is None and refresh_tokens.should_issue(client, scopes, has_person=person):
         new_family = refresh_families.new_family_id()
     access = issue_access_token(
-        client=client, sub=sub, scope=scope, audience=audience, now=at, auth_time=auth_time,
+        client=client,
+        sub=sub,
+        scope=scope,
+        audience=audience,
+        now=at,
+        auth_time=auth_time,
         refresh_family=family or new_family,
-    )  # fmt: skip
+    )
     id_token = None
     if auth_time is not None and "openid" in scopes:
         id_token = issue_id_token(
-            client=client, sub=sub, auth_time=auth_time, now=at, nonce=nonce, sid=sid,
+            client=client,
+            sub=sub,
+            auth_time=auth_time,
+            now=at,
+            nonce=nonce,
+            sid=sid,
             access_token=access.token,
-        )  # fmt: skip
+        )
     refresh = None
     if new_family is not None:
         refresh = refresh_tokens.issue(client, sub, scope, auth_time, new_family)

@@ -29,9 +29,12 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     if user is None:
         raise InvalidGrant("The user who approved this device can no longer sign in")
     minted = mint(
-        client, sub=user.sub, scope=record.scope, audience=audience(params),
+        client,
+        sub=user.sub,
+        scope=record.scope,
+        audience=audience(params),
         auth_time=int(record.auth_time),
-    )  # fmt: skip
+    )
     try:
         device_codes.claim(record)
     except InvalidGrant:

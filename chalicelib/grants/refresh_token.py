@@ -34,9 +34,13 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         refresh_families.revoke(record.family_id, "user disabled")
         raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="user missing or disabled")
     minted = mint(
-        client, sub=record.sub, scope=scope, audience=audience(params),
-        auth_time=record.auth_time, family=record.family_id,
-    )  # fmt: skip
+        client,
+        sub=record.sub,
+        scope=scope,
+        audience=audience(params),
+        auth_time=record.auth_time,
+        family=record.family_id,
+    )
     successor = refresh_tokens.rotate(record, presented)
     return replace(minted, refresh_token=successor).response()
 

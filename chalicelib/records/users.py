@@ -16,6 +16,9 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
+from cryptography.exceptions import InvalidKey
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
 from chalicelib.config import get_settings
 from chalicelib.models import UserModel
 
@@ -27,9 +30,7 @@ SCOPE_CLAIMS = {
 }
 
 
-def _hasher() -> Any:
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
+def _hasher() -> Argon2id:
     settings = get_settings()
     return Argon2id(
         salt=os.urandom(16),
@@ -51,9 +52,6 @@ def _dummy_hash() -> str:
 
 def check_password(password: str, phc_hash: str | None) -> bool:
     """Constant work whether or not the user exists (`phc_hash` None -> dummy)."""
-    from cryptography.exceptions import InvalidKey
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
     try:
         Argon2id.verify_phc_encoded(password.encode(), phc_hash or _dummy_hash())
     except (InvalidKey, ValueError):

@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import base64
 from functools import lru_cache
-from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from chalicelib.config import get_settings
 from chalicelib.errors import ServerError
@@ -34,9 +38,7 @@ def _context(kid: str) -> dict[str, str]:
     return {"purpose": PURPOSE, "kid": kid}
 
 
-def _generate(alg: str) -> Any:
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
+def _generate(alg: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
     if alg == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return ec.generate_private_key(ec.SECP256R1())
@@ -44,8 +46,6 @@ def _generate(alg: str) -> Any:
 
 def create(alg: str) -> tuple[dict[str, str], str, str]:
     """A new key pair for `alg`: (public JWK, wrapped private key, wrapping key ARN)."""
-    from cryptography.hazmat.primitives import serialization
-
     if alg not in kms.ALGORITHMS:
         raise ServerError("Unsupported algorithm", detail=f"unsupported algorithm {alg}")
     private = _generate(alg)
@@ -63,23 +63,20 @@ def create(alg: str) -> tuple[dict[str, str], str, str]:
 
 
 @lru_cache(maxsize=16)
-def _private_key(kid: str, wrapped: str) -> Any:
+def _private_key(kid: str, wrapped: str) -> PrivateKeyTypes:
     """Decrypt once per container (a failed Decrypt is not cached: the next call retries)."""
-    from cryptography.hazmat.primitives.serialization import load_der_private_key
-
     plaintext = kms.decrypt(base64.b64decode(wrapped), _context(kid))
     return load_der_private_key(plaintext, password=None)
 
 
 def sign(kid: str, alg: str, wrapped: str, message: bytes) -> bytes:
     """A JOSE signature of `message` by the envelope key `kid`."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding
-
     private = _private_key(kid, wrapped)
-    if alg == "RS256":
+    if isinstance(private, rsa.RSAPrivateKey) and alg == "RS256":
         return private.sign(message, padding.PKCS1v15(), hashes.SHA256())
-    return kms.jose_ecdsa(private.sign(message, ec.ECDSA(hashes.SHA256())))
+    if isinstance(private, ec.EllipticCurvePrivateKey) and alg == "ES256":
+        return kms.jose_ecdsa(private.sign(message, ec.ECDSA(hashes.SHA256())))
+    raise ServerError("Signing key does not match its algorithm", detail=f"{kid} {alg}")
 
 
 def reset_cache() -> None:

@@ -16,6 +16,10 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.utils import base64url_encode
 
 from chalicelib.config import get_settings
@@ -31,6 +35,8 @@ THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
 
 @lru_cache(maxsize=1)
 def client() -> Any:
+    # boto3 costs ~27 ms of CPU on a cold start (bench/), and /login, /device and
+    # /userinfo never call KMS: only a container that signs or unwraps a key loads it.
     import boto3
     from botocore.config import Config
 
@@ -56,16 +62,12 @@ def sign(kms_key_id: str, alg: str, message: bytes) -> bytes:
 
 def jose_ecdsa(der: bytes) -> bytes:
     """RFC 7518 §3.4: an ECDSA P-256 signature as R||S, 32 bytes each (DER in)."""
-    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
     r, s = decode_dss_signature(der)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 §3: SHA-256 over the required members, sorted, no whitespace."""
-    from cryptography.hazmat.primitives import hashes
-
     members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
     digest = hashes.Hash(hashes.SHA256())
@@ -75,9 +77,6 @@ def thumbprint(jwk: dict[str, str]) -> str:
 
 def public_jwk_from_der(der: bytes, alg: str) -> dict[str, str]:
     """The public JWK (kid = thumbprint) of a SubjectPublicKeyInfo DER key."""
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-
     public_key = load_der_public_key(der)
     algorithm = RSAAlgorithm if alg == "RS256" else ECAlgorithm
     jwk = algorithm.to_jwk(public_key, as_dict=True)

@@ -56,14 +56,23 @@ def issue(client: Client, sub: str, scope: str, auth_time: int | None, family_id
     at = now()
     expires_at = at + get_settings().refresh_absolute_lifetime
     family = RefreshFamilyModel(
-        family_id=family_id, client_id=client.client_id, sub=sub, created_at=at,
+        family_id=family_id,
+        client_id=client.client_id,
+        sub=sub,
+        created_at=at,
         expires_at=expires_at,
-    )  # fmt: skip
+    )
     token = new_value()
     record = _record(
-        token, family_id=family.family_id, client_id=client.client_id, sub=sub, scope=scope,
-        auth_time=auth_time, at=at, expires_at=expires_at,
-    )  # fmt: skip
+        token,
+        family_id=family.family_id,
+        client_id=client.client_id,
+        sub=sub,
+        scope=scope,
+        auth_time=auth_time,
+        at=at,
+        expires_at=expires_at,
+    )
     with transact_write() as tx:
         tx.save(family, condition=RefreshFamilyModel.family_id.does_not_exist())
         tx.save(record, condition=RefreshTokenModel.token_hash.does_not_exist())
@@ -126,9 +135,15 @@ def _rotate_once(record: RefreshTokenModel, token: str) -> str:
     nonce = secrets.token_urlsafe(32)
     successor = _derive(token, nonce)
     new = _record(
-        successor, family_id=record.family_id, client_id=record.client_id, sub=record.sub,
-        scope=record.scope, auth_time=record.auth_time, at=at, expires_at=record.expires_at,
-    )  # fmt: skip
+        successor,
+        family_id=record.family_id,
+        client_id=record.client_id,
+        sub=record.sub,
+        scope=record.scope,
+        auth_time=record.auth_time,
+        at=at,
+        expires_at=record.expires_at,
+    )
     old = RefreshTokenModel(token_hash=record.token_hash)
     with transact_write() as tx:
         tx.condition_check(

@@ -25,6 +25,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.helpers.oidc import left_half_sha256
 from tests.helpers.stack import Stack, free_port
 
 PASSWORD = "browser password 42"
@@ -134,11 +135,6 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def half_hash(value: str) -> str:
-    digest = hashlib.sha256(value.encode()).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
-
-
 def verified_id_token(meta: dict[str, Any], token: str, client_id: str) -> dict[str, Any]:
     key = jwt.PyJWKClient(meta["jwks_uri"]).get_signing_key_from_jwt(token)
     return jwt.decode(
@@ -193,7 +189,7 @@ def test_code_with_pkce_login_consent_and_authlib_exchange_then_remembered_conse
 
     # Then the ID token verifies against jwks_uri and binds nonce and access token
     claims = verified_id_token(setup["meta"], token["id_token"], setup["web"]["client_id"])
-    assert claims["nonce"] == nonce and claims["at_hash"] == half_hash(token["access_token"])
+    assert claims["nonce"] == nonce and claims["at_hash"] == left_half_sha256(token["access_token"])
     userinfo = requests.get(
         setup["meta"]["userinfo_endpoint"],
         headers={"Authorization": f"Bearer {token['access_token']}"},
@@ -228,7 +224,7 @@ def test_implicit_id_token_token(
     assert "#" in page.url and received["state"] == "implicit-state"
     claims = verified_id_token(setup["meta"], received["id_token"], spa["client_id"])
     assert claims["nonce"] == "implicit-nonce"
-    assert claims["at_hash"] == half_hash(received["access_token"])
+    assert claims["at_hash"] == left_half_sha256(received["access_token"])
     assert "name" not in claims  # an access token came too: profile claims via userinfo
 
 
@@ -242,12 +238,14 @@ def test_hybrid_code_id_token(
     received = arrived(page)
     assert "#" in page.url
     front = verified_id_token(setup["meta"], received["id_token"], setup["web"]["client_id"])
-    assert front["nonce"] == nonce and front["c_hash"] == half_hash(received["code"])
+    assert front["nonce"] == nonce and front["c_hash"] == left_half_sha256(received["code"])
     token = oauth.fetch_token(
         setup["meta"]["token_endpoint"], code=received["code"], code_verifier=verifier
     )
     back = verified_id_token(setup["meta"], token["id_token"], setup["web"]["client_id"])
-    assert back["sub"] == front["sub"] and back["at_hash"] == half_hash(token["access_token"])
+    assert back["sub"] == front["sub"] and back["at_hash"] == left_half_sha256(
+        token["access_token"]
+    )
 
 
 def test_form_post_response_mode(

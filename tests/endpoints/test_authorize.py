@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from tests.helpers.browser import Browser, hidden_fields
-from tests.helpers.oidc import PASSWORD, answer, authorize, pkce_pair
+from tests.helpers.oidc import PASSWORD, answer, authorize, left_half_sha256, pkce_pair
 
 REGISTERED = "https://app.example/cb?tenant=1"
 LOOPBACK = "http://127.0.0.1:8080/callback"
@@ -209,22 +209,18 @@ def test_id_token_only_response_carries_profile_claims_and_no_access_token(
 def test_implicit_id_token_token_has_at_hash_and_no_profile_claims(
     browser: Browser, web: Any
 ) -> None:
-    from chalicelib.tokens.id_tokens import half_hash
-
     result = answer(authorize(browser, **request(web, response_type="id_token token")))
     assert result["token_type"] == "Bearer"
     id_token = claims(result["id_token"])
-    assert id_token["at_hash"] == half_hash(result["access_token"])
+    assert id_token["at_hash"] == left_half_sha256(result["access_token"])
     assert "name" not in id_token and "c_hash" not in id_token
 
 
 def test_hybrid_code_id_token_has_c_hash(browser: Browser, web: Any) -> None:
-    from chalicelib.tokens.id_tokens import half_hash
-
     response = authorize(browser, **request(web, response_type="code id_token"))
     assert "#" in response.headers["Location"]
     result = answer(response)
-    assert claims(result["id_token"])["c_hash"] == half_hash(result["code"])
+    assert claims(result["id_token"])["c_hash"] == left_half_sha256(result["code"])
 
 
 def test_form_post_renders_an_auto_submitting_form_with_a_button(

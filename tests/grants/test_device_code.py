@@ -16,6 +16,7 @@ from tests.helpers.device import (
     start_flow,
 )
 from tests.helpers.forms import post_form
+from tests.helpers.oidc import left_half_sha256
 
 
 @pytest.fixture
@@ -143,8 +144,6 @@ def test_user_disabled_after_approval_gets_no_tokens(http, device_client, flow, 
 
 
 def test_openid_granted_adds_an_id_token_for_the_device_client(http, device_client, flow, user):
-    from chalicelib.tokens.id_tokens import half_hash
-
     decide(flow["user_code"], user.sub)
     body = poll(http, device_client.client_id, flow["device_code"])[1]
     jwks = json.loads(http.get("/jwks.json").body)
@@ -155,7 +154,7 @@ def test_openid_granted_adds_an_id_token_for_the_device_client(http, device_clie
         audience=device_client.client_id, issuer="https://auth.test",
     )  # fmt: skip
     assert claims["sub"] == user.sub and claims["auth_time"] == 1_700_000_000
-    assert claims["at_hash"] == half_hash(body["access_token"])
+    assert claims["at_hash"] == left_half_sha256(body["access_token"])
 
 
 def test_no_id_token_without_openid(http, device_client, user):

@@ -21,6 +21,13 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def left_half_sha256(value: str) -> str:
+    """OIDC Core §3.1.3.6 at_hash / §3.3.2.11 c_hash for RS256 and ES256, computed here
+    rather than by the code under test."""
+    digest = hashlib.sha256(value.encode("ascii")).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def answer(response: Any) -> dict[str, str]:
     """The parameters of an authorization response redirect (query or fragment)."""
     assert response.status_code == 302, (response.status_code, response.body[:500])
