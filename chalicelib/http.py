@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Response
+from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.config import get_settings
@@ -81,12 +82,12 @@ def _collect(pairs: list[tuple[str, str]], source_ip: str) -> Params:
     return Params(values, repeated, source_ip)
 
 
-def source_ip(request: Any) -> str:
+def source_ip(request: Request) -> str:
     identity = (request.context or {}).get("identity") or {}
     return identity.get("sourceIp") or ""
 
 
-def form_params(request: Any) -> Params:
+def form_params(request: Request) -> Params:
     """Parse a form body strictly; never raises anything but InvalidRequest."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     body: bytes = request.raw_body or b""
@@ -104,7 +105,7 @@ def form_params(request: Any) -> Params:
     return _collect(pairs, source_ip(request))
 
 
-def query_params(request: Any) -> Params:
+def query_params(request: Request) -> Params:
     """Parse the query string with the same rules as a form body."""
     multi = request.query_params
     pairs: list[tuple[str, str]] = []
@@ -116,7 +117,7 @@ def query_params(request: Any) -> Params:
     return _collect(pairs, source_ip(request))
 
 
-def basic_credentials(request: Any) -> tuple[str, str] | None:
+def basic_credentials(request: Request) -> tuple[str, str] | None:
     """The (client_id, secret) of an `Authorization: Basic` header, or None if absent."""
     header = request.headers.get("authorization")
     if not header:

@@ -12,10 +12,10 @@ client with `state` and `iss`.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib import pages
 from chalicelib.endpoints import authorize_response
@@ -40,12 +40,12 @@ CONSENT_FIELDS = ("decision", "remember", "csrf_token")
 EXPIRED_FORM = "This form has expired. Try again."
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     params = form_params(request) if request.method == "POST" else query_params(request)
     return authorize(request, params)
 
 
-def consent(request: Any) -> Response:
+def consent(request: Request) -> Response:
     """The consent form's answer: the original request plus decision, remember, csrf_token."""
     form = form_params(request)
     params = Params(
@@ -56,7 +56,7 @@ def consent(request: Any) -> Response:
     return authorize(request, params, answer=form)
 
 
-def authorize(request: Any, params: Params, answer: Params | None = None) -> Response:
+def authorize(request: Request, params: Params, answer: Params | None = None) -> Response:
     redirect = client_redirect(params)
     browser = cookies.from_request(request)
     try:

@@ -16,10 +16,10 @@ Decisions:
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib import pages
 from chalicelib.endpoints.login import login_url
@@ -42,7 +42,7 @@ EXPIRED_FORM = "This form has expired. Please enter the code again."
 DISABLED = "This account cannot approve devices. Contact your administrator."
 
 
-def show(request: Any) -> Response:
+def show(request: Request) -> Response:
     params = query_params(request)
     browser = cookies.from_request(request)
     typed = _typed(params)
@@ -51,7 +51,7 @@ def show(request: Any) -> Response:
     return _code_form(browser, browser.session, typed)
 
 
-def submit(request: Any) -> Response:
+def submit(request: Request) -> Response:
     params = form_params(request)
     browser = cookies.from_request(request)
     typed = _typed(params)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.config import get_settings
 from chalicelib.grants import device_code
@@ -20,7 +21,7 @@ from chalicelib.http import form_params, json_response
 from chalicelib.records import clients, device_codes
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
     client.require_grant(device_code.GRANT_TYPE)

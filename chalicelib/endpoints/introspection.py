@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.errors import InvalidToken, UnauthorizedClient
 from chalicelib.http import form_params, json_response
@@ -33,7 +34,7 @@ from chalicelib.tokens.verification import verify_access_token
 ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti")
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
     check_may_introspect(client)

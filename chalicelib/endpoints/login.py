@@ -10,10 +10,10 @@ grant (records/password_attempts.py); a refused attempt gets 429 and its own mes
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib import pages
 from chalicelib.config import get_settings
@@ -47,7 +47,7 @@ def login_url(return_to: str, login_hint: str | None = None) -> str:
     return f"{get_settings().issuer}/login?{urlencode(query)}"
 
 
-def show(request: Any) -> Response:
+def show(request: Request) -> Response:
     params = query_params(request)
     browser = cookies.from_request(request)
     return_to = safe_return_to(params.get("return_to"))
@@ -61,7 +61,7 @@ def show(request: Any) -> Response:
     return login_form(browser, return_to, username=(params.get("login_hint") or "")[:256])
 
 
-def submit(request: Any) -> Response:
+def submit(request: Request) -> Response:
     params = form_params(request)
     browser = cookies.from_request(request)
     return_to = safe_return_to(params.get("return_to"))

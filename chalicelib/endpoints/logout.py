@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib import pages
 from chalicelib.errors import InvalidRequest
@@ -41,7 +42,7 @@ class PostLogoutRedirect:
         return f"{self.uri}{separator}{urlencode({'state': self.state})}"
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     is_post = request.method == "POST"
     params = form_params(request) if is_post else query_params(request)
     browser = cookies.from_request(request)

@@ -14,9 +14,9 @@ the caller's -> 200 with an empty body. Decisions:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.errors import NO_STORE, InvalidToken
 from chalicelib.http import form_params
@@ -26,7 +26,7 @@ from chalicelib.tokens import access_tokens, by_hint, refresh_families, refresh_
 from chalicelib.tokens.verification import verify_access_token
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
     token = params.require("token")

@@ -7,9 +7,9 @@ grant type allowed for this client -> the grant -> no-store JSON response (§5.1
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.errors import UnsupportedGrantType
 from chalicelib.grants import GRANTS
@@ -17,7 +17,7 @@ from chalicelib.http import form_params, json_response
 from chalicelib.records import clients
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
     grant_type = params.require("grant_type")

@@ -10,9 +10,8 @@ a token without `openid` `insufficient_scope` (403).
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.errors import InsufficientScope, InvalidRequest, InvalidToken
 from chalicelib.http import form_params, json_response
@@ -22,7 +21,7 @@ from chalicelib.tokens.verification import verify_access_token
 CHALLENGE = 'Bearer realm="gatehouse"'
 
 
-def handle(request: Any) -> Response:
+def handle(request: Request) -> Response:
     token = bearer_token(request)
     claims = verify_access_token(token)
     scopes = frozenset(str(claims.get("scope", "")).split())
@@ -34,7 +33,7 @@ def handle(request: Any) -> Response:
     return json_response(users.claims_for(user, scopes))
 
 
-def bearer_token(request: Any) -> str:
+def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization")
     in_body = None
     if request.method == "POST" and request.raw_body:

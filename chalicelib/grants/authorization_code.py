@@ -1,6 +1,6 @@
 """Authorization code grant, RFC 6749 §4.1.3-§4.1.4, with PKCE (RFC 7636 §4.5-§4.6).
 
-this client's code -> a replayed code revokes what it issued (RFC 9700 §4.5.3.1) -> live,
+this client's code -> a replayed code revokes what it issued (RFC 6749 §4.1.2) -> live,
 same redirect_uri, PKCE verifier -> the person can still act -> mint (access token, ID
 token when `openid` was granted, refresh token when `offline_access` was) -> redeem the
 code in one conditional write that records what was minted -> the token response.

@@ -1,6 +1,6 @@
 """Our HTML pages: rendering (Jinja2, autoescaped), redirects, the security headers every
 page sends, and `page_errors`, the decorator that answers a page route's failures with the
-error page. The templates are in templates/; cookies and CSRF are browser.py's.
+error page. The templates are in templates/; cookies and CSRF are cookies.py's.
 
 OWASP clickjacking and CSP guidance; RFC 9700 §4.16 (clickjacking of the authorization
 page). Decisions: every page sends `X-Frame-Options: DENY`, a CSP with `frame-ancestors

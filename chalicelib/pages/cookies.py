@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from chalice.app import Request
+
 from chalicelib.config import get_settings
 from chalicelib.opaque import VALUE_LENGTH, new_value
 from chalicelib.records import sessions
@@ -76,7 +78,7 @@ def _cookie(name: str, value: str, max_age: int | None) -> str:
     return "; ".join(attributes)
 
 
-def from_request(request: Any) -> Browser:
+def from_request(request: Request) -> Browser:
     """The browser's session (if live) and CSRF secret (a new one is set if missing)."""
     cookies = parse_cookies(request.headers.get("cookie"))
     session_id = cookies.get(session_cookie_name())

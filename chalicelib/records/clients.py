@@ -13,8 +13,9 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from chalice.app import Request
 
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClient, InvalidRequest, UnauthorizedClient
@@ -117,7 +118,7 @@ def delete_client(client_id: str) -> None:
     _cache.pop(client_id, None)
 
 
-def authenticate(request: Any, params: Params) -> Client:
+def authenticate(request: Request, params: Params) -> Client:
     """Authenticate the calling client by exactly one method (RFC 6749 §2.3)."""
     basic = basic_credentials(request)
     form_secret = params.get("client_secret")

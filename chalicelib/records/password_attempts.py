@@ -51,7 +51,7 @@ def attempt(username: str, password: str, source_ip: str) -> Attempt:
         return Attempt(None, locked=True)
     user = users.get_user(username)
     matches = users.check_password(password, user.password_hash if user else None)
-    if user is None or not matches or user.disabled:
+    if not matches or not users.may_act(user):
         return Attempt(None)
     ratelimit.clear(PER_USER, limits[0][1])
     ratelimit.refund(PER_SOURCE, limits[1][1])

@@ -1,7 +1,7 @@
 """Login sessions: who is signed in to this browser (OIDC Core §3.1.2.3).
 
 Decisions:
-* The session id is 256 random bits; the browser's cookie carries it (pages/browser.py),
+* The session id is 256 random bits; the browser's cookie carries it (pages/cookies.py),
   the Session record only its SHA-256. A login always starts a new session (no fixation).
 * `sid` (OIDC Front-Channel Logout §2) is a separate random value, safe to put in ID tokens.
 * A session lives `SESSION_LIFETIME` from sign-in; `auth_time` and `amr` say when and how

@@ -6,7 +6,7 @@ the claims each standard scope releases. `check_password` spends the same work o
 unknown user (a dummy hash) so timing does not reveal which usernames exist.
 One rule is written here and nowhere else: a person may act (sign in, be signed in, get or
 keep tokens, have them introspected as active) only while their record exists and is not
-disabled (`active`, `active_by_sub`).
+disabled (`may_act`, and `active`, `active_by_sub` which read a user under it).
 """
 
 from __future__ import annotations
@@ -74,18 +74,23 @@ def get_user_by_sub(sub: str) -> UserModel | None:
     return None
 
 
+def may_act(user: UserModel | None) -> bool:
+    """The rule: a person may act only while their record exists and is not disabled."""
+    return user is not None and not user.disabled
+
+
 def active(username: str, sub: str | None = None) -> UserModel | None:
-    """The user, if they exist, are not disabled and (when given) still have this sub."""
+    """The user, if they may act and (when given) still have this sub."""
     user = get_user(username)
-    if user is None or user.disabled or (sub is not None and user.sub != sub):
+    if not may_act(user) or (sub is not None and user.sub != sub):
         return None
     return user
 
 
 def active_by_sub(sub: str | None) -> UserModel | None:
-    """The user with this sub, if they exist and are not disabled."""
+    """The user with this sub, if they may act."""
     user = get_user_by_sub(sub) if sub else None
-    return None if user is None or user.disabled else user
+    return user if may_act(user) else None
 
 
 def create_user(username: str, password: str, email: str | None, name: str | None) -> UserModel:

@@ -227,7 +227,7 @@ def _in_grace(record: RefreshTokenModel, at: int) -> bool:
     return record.used_at is not None and at < record.used_at + grace
 
 
-def _failed_item(exc: Any) -> int | None:
+def _failed_item(exc: TransactWriteError) -> int | None:
     """Which transaction item failed its condition (None: a conflict); re-raises AWS faults."""
     if exc.cause_response_code != "TransactionCanceledException":
         raise exc
