@@ -176,23 +176,21 @@ def run(argv: list[str]) -> tuple[int, Any]:
     args = _parser().parse_args(argv)
     apply_stage_env(args.stage)
     from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PutError, PynamoDBConnectionError
+    from pynamodb.exceptions import PynamoDBException
 
-    from chalicelib.errors import InvalidClientMetadata
+    from chalicelib.errors import InvalidClientMetadata, InvalidRequest
 
     try:
         return 0, {"client": _client, "user": _user, "keys": _keys}[args.noun](args)
     except InvalidClientMetadata as exc:
         return 2, {"error": exc.description, "code": exc.error}
+    except InvalidRequest as exc:
+        return 2, {"error": exc.description}
     except ValueError as exc:
         return 2, {"error": str(exc)}
     except DoesNotExist:
         return 1, {"error": "not found"}
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return 2, {"error": "already exists"}
-        return 1, {"error": f"AWS error: {exc.cause_response_message or exc}"}
-    except (PynamoDBConnectionError, BotoCoreError, ClientError) as exc:
+    except (PynamoDBException, BotoCoreError, ClientError) as exc:
         return 1, {"error": f"AWS unreachable or refused: {exc}"}
 
 

@@ -20,7 +20,8 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from chalicelib.config import get_settings
-from chalicelib.models import UserModel
+from chalicelib.errors import InvalidRequest
+from chalicelib.models import UserModel, conditional_write
 
 User = UserModel  # the type other floors name; only records/ touch the models
 
@@ -101,7 +102,8 @@ def create_user(username: str, password: str, email: str | None, name: str | Non
         email=email,
         name=name,
     )
-    user.save(condition=UserModel.username.does_not_exist())
+    if not conditional_write(user.save, condition=UserModel.username.does_not_exist()):
+        raise InvalidRequest("already exists", detail=f"username {username!r} is taken")
     return user
 
 
