@@ -111,7 +111,6 @@ def mint(
     token, no refresh token. `family` is an existing refresh family (the refresh grant)."""
     at = now()
     scopes = frozenset(scope.split())
-    auth_time = int(auth_time) if auth_time is not None else None  # stored numbers may be floats
     person = auth_time is not None
     new_family = None
     if family is None and refresh_tokens.should_issue(client, scopes, has_person=person):

@@ -70,10 +70,15 @@ def signing_keys() -> list[SigningKey]:
     return _cache["keys"]
 
 
+def current_key(alg: str, state: str = ACTIVE) -> SigningKey | None:
+    """The cached set's key of `alg` in `state` (at most one is active, one next)."""
+    return next((k for k in signing_keys() if k.alg == alg and k.state == state), None)
+
+
 def active_key(alg: str) -> SigningKey:
-    for key in signing_keys():
-        if key.alg == alg and key.state == ACTIVE:
-            return key
+    key = current_key(alg)
+    if key is not None:
+        return key
     if get_settings().signing_mode == "envelope":
         raise ServerError("No signing key", detail=f"no active {alg} key: run `keys init`")
     key = _register_alias_key(alg)
@@ -152,4 +157,4 @@ def _register_alias_key(alg: str) -> SigningKey:
     if conditional_write(record.save, condition=SigningKeyModel.kid.does_not_exist()):
         return _from_record(record)
     reset_cache()
-    return next(k for k in signing_keys() if k.alg == alg and k.state == ACTIVE)
+    return current_key(alg) or _from_record(record)  # the same kid, registered by another

@@ -18,11 +18,11 @@ from chalicelib.signing.keys import (
     RETIRED,
     SigningKey,
     alias_name,
+    current_key,
     register,
     reset_cache,
     save_key,
     set_state,
-    signing_keys,
 )
 
 
@@ -37,9 +37,9 @@ def _new_key(alg: str, state: str) -> SigningKey:
 def ensure_active(alg: str) -> SigningKey:
     """Create and register an active key for `alg` unless one exists (provisioning)."""
     reset_cache()
-    for key in signing_keys():
-        if key.alg == alg and key.state == ACTIVE:
-            return key
+    existing = current_key(alg)
+    if existing is not None:
+        return existing
     if get_settings().signing_mode == "envelope":
         envelope.ensure_wrap_key()
     key = _new_key(alg, ACTIVE)
@@ -52,11 +52,10 @@ def ensure_active(alg: str) -> SigningKey:
 def rotate(alg: str) -> dict[str, str | None]:
     """Promote the staged key (if any), retire the old active one, stage a new next key."""
     reset_cache()
-    current = {key.state: key for key in signing_keys() if key.alg == alg and key.state != RETIRED}
-    promoted = current.get(NEXT)
+    active, promoted = current_key(alg, ACTIVE), current_key(alg, NEXT)
     if promoted:
-        if ACTIVE in current:
-            set_state(current[ACTIVE].kid, RETIRED)
+        if active:
+            set_state(active.kid, RETIRED)
         set_state(promoted.kid, ACTIVE)
         if not promoted.encrypted_private_key:
             kms.point_alias(alias_name(alg), promoted.kms_key_id)
