@@ -8,10 +8,12 @@ than importing that route's own modules.
 
 from chalice import Chalice, CORSConfig, Response
 
+from chalicelib import stage_issuer
 from chalicelib.http import json_errors, public_json
 from chalicelib.pages import page_errors
 
 app = Chalice(app_name="gatehouse")
+app.register_middleware(stage_issuer.middleware, "http")
 
 # Accept any media type so that a non-form body gets an RFC 6749 error from http.py,
 # not Chalice's own 415 body.

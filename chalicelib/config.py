@@ -9,8 +9,13 @@ run beside the first.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+
+# A deployed stage without ISSUER takes its issuer from each request's API Gateway context
+# (chalicelib/stage_issuer.py sets this around the request); see Settings.issuer.
+request_issuer: ContextVar[str] = ContextVar("request_issuer", default="")
 
 
 def _int(name: str, default: int) -> int:
@@ -36,8 +41,7 @@ def _words(name: str, default: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     stage: str
-    issuer: str
-    region: str
+    configured_issuer: str
     endpoint_url: str | None
     table_prefix: str
     key_alias_prefix: str
@@ -72,6 +76,14 @@ class Settings:
     def emulated(self) -> bool:
         return self.endpoint_url is not None
 
+    @property
+    def issuer(self) -> str:
+        """`ISSUER`, else (deployed, not yet pinned) the URL API Gateway was called at."""
+        issuer = self.configured_issuer or request_issuer.get()
+        if not issuer:
+            raise RuntimeError("no ISSUER and no API Gateway request to derive it from")
+        return issuer
+
 
 def _endpoint_url() -> str | None:
     if os.environ.get("AWS_ENDPOINT_URL"):
@@ -83,11 +95,9 @@ def _endpoint_url() -> str | None:
 
 def _issuer(emulated: bool) -> str:
     issuer = os.environ.get("ISSUER", "").strip().rstrip("/")
-    if issuer:
+    if issuer or not emulated:
         return issuer
-    if emulated:
-        return f"http://127.0.0.1:{_int('PORT', 8000)}"
-    raise RuntimeError("ISSUER must be set for a deployed stage (see README, Deploy)")
+    return f"http://127.0.0.1:{_int('PORT', 8000)}"
 
 
 @lru_cache(maxsize=1)
@@ -96,8 +106,7 @@ def get_settings() -> Settings:
     endpoint_url = _endpoint_url()
     return Settings(
         stage=stage,
-        issuer=_issuer(endpoint_url is not None),
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        configured_issuer=_issuer(endpoint_url is not None),
         endpoint_url=endpoint_url,
         table_prefix=os.environ.get("TABLE_PREFIX", f"gatehouse-{stage}-"),
         key_alias_prefix=os.environ.get("KEY_ALIAS_PREFIX", f"alias/gatehouse-{stage}"),

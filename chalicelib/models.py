@@ -38,7 +38,6 @@ def _meta(name: str) -> type:
         (),
         {
             "table_name": settings.table_prefix + name,
-            "region": settings.region,
             "host": settings.endpoint_url,
             "billing_mode": "PAY_PER_REQUEST",
             "max_retry_attempts": settings.aws_retry_attempts,

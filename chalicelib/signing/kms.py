@@ -46,9 +46,8 @@ def client() -> Any:
         connect_timeout=2,
         read_timeout=5,
     )
-    return boto3.client(
-        "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
-    )
+    # The region is boto3's own choice (AWS_REGION, AWS_DEFAULT_REGION, then the profile).
+    return boto3.client("kms", endpoint_url=settings.endpoint_url, config=config)
 
 
 def sign(kms_key_id: str, alg: str, message: bytes) -> bytes:
