@@ -1,4 +1,5 @@
-# Gatehouse: `make run` (local stack), `make test` (everything CI runs), `make bench`.
+# Gatehouse: `make run` (local stack), `make test` (everything CI runs), `make bench`,
+# `make package STAGE=dev` (the checked Lambda artifact), `make deploy STAGE=dev` (to AWS).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,12 +9,16 @@ PORT ?= 8000
 EMULATOR_PORT ?= 4566
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-export AWS_ACCESS_KEY_ID ?= testing
-export AWS_SECRET_ACCESS_KEY ?= testing
-export AWS_DEFAULT_REGION ?= us-east-1
-export AWS_EC2_METADATA_DISABLED := true
+STAGE ?= dev
 
-.PHONY: install browser run test lint format bench clean
+# Local targets talk only to the emulator: fixed fake credentials, no metadata probing.
+# package and deploy read credentials and region as the AWS CLI does (profile included).
+run test bench: export AWS_ACCESS_KEY_ID := testing
+run test bench: export AWS_SECRET_ACCESS_KEY := testing
+run test bench: export AWS_DEFAULT_REGION := us-east-1
+run test bench: export AWS_EC2_METADATA_DISABLED := true
+
+.PHONY: install browser run test lint format bench package deploy clean
 
 install: $(STAMP)
 
@@ -46,5 +51,11 @@ test: install browser lint
 bench: install
 	$(PY) -m bench
 
+package: install
+	$(PY) -m infra.package --stage $(STAGE) $(if $(PACKAGE_DIR),--out $(PACKAGE_DIR))
+
+deploy: install
+	$(PY) -m infra.deploy --stage $(STAGE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts dist

@@ -73,10 +73,6 @@ class Settings:
     consent_lifetime: int = 90 * 86400
 
     @property
-    def emulated(self) -> bool:
-        return self.endpoint_url is not None
-
-    @property
     def issuer(self) -> str:
         """`ISSUER`, else (deployed, not yet pinned) the URL API Gateway was called at."""
         issuer = self.configured_issuer or request_issuer.get()
@@ -93,9 +89,10 @@ def _endpoint_url() -> str | None:
     return None
 
 
-def _issuer(emulated: bool) -> str:
+def _issuer() -> str:
+    """`ISSUER`; the `chalice local` URL on the local stage; else "" (see Settings.issuer)."""
     issuer = os.environ.get("ISSUER", "").strip().rstrip("/")
-    if issuer or not emulated:
+    if issuer or not _flag("GATEHOUSE_EMULATOR"):
         return issuer
     return f"http://127.0.0.1:{_int('PORT', 8000)}"
 
@@ -106,7 +103,7 @@ def get_settings() -> Settings:
     endpoint_url = _endpoint_url()
     return Settings(
         stage=stage,
-        configured_issuer=_issuer(endpoint_url is not None),
+        configured_issuer=_issuer(),
         endpoint_url=endpoint_url,
         table_prefix=os.environ.get("TABLE_PREFIX", f"gatehouse-{stage}-"),
         key_alias_prefix=os.environ.get("KEY_ALIAS_PREFIX", f"alias/gatehouse-{stage}"),

@@ -27,8 +27,9 @@ def hidden_fields(html: str) -> dict[str, str]:
 
 
 class Browser:
-    def __init__(self, http: Any) -> None:
+    def __init__(self, http: Any, issuer: str = ISSUER) -> None:
         self.http = http
+        self.issuer = issuer
         self.cookies: dict[str, str] = {}
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -48,14 +49,15 @@ class Browser:
         return response
 
     def get(self, url: str, params: dict[str, str] | None = None) -> Any:
-        path = path_of(url)
+        path = path_of(url, self.issuer)
         if params:
             path += ("&" if "?" in path else "?") + urlencode(params)
         return self._keep(self.http.get(path, headers=self._headers()))
 
     def post(self, url: str, data: dict[str, str]) -> Any:
         body = urlencode(data)
-        return self._keep(self.http.post(path_of(url), body=body, headers=self._headers(FORM_TYPE)))
+        headers = self._headers(FORM_TYPE)
+        return self._keep(self.http.post(path_of(url, self.issuer), body=body, headers=headers))
 
     def submit(self, page: Any, **fields: str) -> Any:
         """Post the page's first form with its hidden fields plus `fields`."""
@@ -69,9 +71,9 @@ class Browser:
         return self.submit(page, username=username, password=password)
 
 
-def path_of(url: str) -> str:
-    if url.startswith(ISSUER):
-        url = url[len(ISSUER) :]
+def path_of(url: str, issuer: str = ISSUER) -> str:
+    if url.startswith(issuer):
+        url = url[len(issuer) :]
     parts = urlsplit(url)
     assert not parts.netloc, f"not a URL on this server: {url}"
     return url

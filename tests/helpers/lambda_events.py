@@ -23,6 +23,7 @@ def rest_event(
     path: str,
     *,
     form: dict[str, str] | None = None,
+    body: str | None = None,
     headers: dict[str, str] | None = None,
     domain: str = EXECUTE_API,
     stage: str = "api",
@@ -33,7 +34,6 @@ def rest_event(
     parts = urlsplit(path)
     query = dict(parse_qsl(parts.query, keep_blank_values=True)) or None
     all_headers = {"Host": domain, "User-Agent": "rehearsal", **(headers or {})}
-    body = None
     if form is not None:
         body = urlencode(form)
         all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")

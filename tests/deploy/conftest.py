@@ -1,0 +1,245 @@
+"""The deploy rehearsal: infra/ in the emulator's CloudFormation, the packaged artifact in a
+stand-in for the Lambda runtime, and the operator's CLI against both.
+
+Everything here is marked `deploy`. One emulator (moto in server mode, its own process) and
+one package serve the session. moto's CloudFormation makes every KMS key symmetric, so the
+two signing keys infra/ declares are made again with boto3 as CloudFormation makes them in
+AWS (same spec, same stage tag) and the stack's aliases pointed at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import distribution
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.helpers.stack import ROOT, _stop, _wait_http, free_port
+
+HERE = Path(__file__).resolve().parent
+REGION = "eu-west-1"  # not the SDK's usual default: the region must come from the session
+STAGE = "dev"
+# What the Lambda python3.11 runtime provides beside the function's own code.
+RUNTIME_DISTRIBUTIONS = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "urllib3",
+)
+KEY_SPECS = {"rs256": "RSA_2048", "es256": "ECC_NIST_P256"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.deploy)
+
+
+@dataclass
+class Emulator:
+    endpoint_url: str
+    env: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def admin(self, *args: str, stdin: str | None = None) -> Any:
+        """The operator's admin CLI, for the dev stage, pointed at the emulator."""
+        result = subprocess.run(
+            [sys.executable, "-m", "chalicelib.admin", "--stage", STAGE, *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "GATEHOUSE_")) and k not in ("ISSUER", "TABLE_PREFIX")
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL=endpoint,
+    )
+    env.pop("KEY_ALIAS_PREFIX", None)
+    try:
+        _wait_http(endpoint + "/moto-api/")
+        yield Emulator(endpoint, env)
+    finally:
+        _stop(server)
+
+
+@pytest.fixture(scope="session")
+def infra_stack(emulator: Emulator) -> dict[str, Any]:
+    """infra/ created as `make deploy` creates it, then the signing keys made asymmetric."""
+    from infra.deploy import deploy_stack, stack_name
+
+    cloudformation = emulator.client("cloudformation")
+    status = deploy_stack(cloudformation, STAGE, {})
+    resources = cloudformation.list_stack_resources(StackName=stack_name(STAGE))
+    kms = emulator.client("kms")
+    for alg, spec in KEY_SPECS.items():
+        key = kms.create_key(
+            KeyUsage="SIGN_VERIFY",
+            KeySpec=spec,
+            Tags=[{"TagKey": "gatehouse:stage", "TagValue": STAGE}],
+        )["KeyMetadata"]
+        kms.update_alias(AliasName=f"alias/gatehouse-{STAGE}-{alg}", TargetKeyId=key["KeyId"])
+    return {"status": status, "resources": resources["StackResourceSummaries"]}
+
+
+@dataclass
+class Artifact:
+    zip_path: Path
+    task_root: Path
+    sam: dict[str, Any]
+
+    def function(self, handler_suffix: str) -> dict[str, Any]:
+        """The SAM properties of the function whose handler ends with `handler_suffix`."""
+        functions = [
+            r["Properties"]
+            for r in self.sam["Resources"].values()
+            if r["Type"] == "AWS::Serverless::Function"
+        ]
+        return next(f for f in functions if f["Handler"].endswith(handler_suffix))
+
+
+@pytest.fixture(scope="session")
+def artifact(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> Artifact:
+    """`make package STAGE=dev`, unzipped into a clean directory."""
+    out = tmp_path_factory.mktemp("package")
+    env = {**emulator.env}
+    env.pop("AWS_ENDPOINT_URL")
+    result = subprocess.run(
+        ["make", "--no-print-directory", "package", f"STAGE={STAGE}", f"PACKAGE_DIR={out}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "checked" in result.stdout
+    task_root = tmp_path_factory.mktemp("task")
+    with zipfile.ZipFile(out / "deployment.zip") as archive:
+        archive.extractall(task_root)
+    sam = json.loads((out / "sam.json").read_text())
+    return Artifact(out / "deployment.zip", task_root, sam)
+
+
+@pytest.fixture(scope="session")
+def runtime_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """boto3 and its dependencies, copied from this virtualenv, and nothing else."""
+    root = tmp_path_factory.mktemp("runtime")
+    for name in RUNTIME_DISTRIBUTIONS:
+        for file in distribution(name).files or []:
+            if file.parts[0] == ".." or "__pycache__" in file.parts:
+                continue
+            target = root / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file.locate(), target)
+    return root
+
+
+@dataclass
+class Function:
+    """One warm Lambda container of the packaged artifact."""
+
+    process: subprocess.Popen[str]
+    handler: str
+    log_path: Path
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    _log_read: int = 0
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"handler": self.handler, "event": event}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, f"the function died:\n{self.log_path.read_text()[-4000:]}"
+        answer = json.loads(line)
+        self.calls.extend(answer["calls"])
+        assert answer["error"] is None, answer["error"] + "\n" + self.log_path.read_text()[-4000:]
+        return answer["response"]
+
+    def new_logs(self) -> str:
+        """What the function printed since the last call to this."""
+        text = self.log_path.read_text()
+        fresh, self._log_read = text[self._log_read :], len(text)
+        return fresh
+
+
+def start_function(
+    artifact: Artifact, runtime: Path, emulator: Emulator, handler_suffix: str, log_path: Path
+) -> Function:
+    """A container as Lambda starts one: the function's environment from sam.json, the
+    runtime's variables, and only the emulator's address added."""
+    spec = artifact.function(handler_suffix)
+    name = spec.get("FunctionName") or f"gatehouse-{STAGE}"
+    env = {
+        **spec.get("Environment", {}).get("Variables", {}),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.get("MemorySize", 128)),
+        "LAMBDA_TASK_ROOT": str(artifact.task_root),
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "PATH": "/usr/bin:/bin",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(HERE / "lambda_host.py"),
+            str(artifact.task_root),
+            str(runtime),
+        ],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log_path.open("w"),
+        text=True,
+    )
+    return Function(process, spec["Handler"], log_path)

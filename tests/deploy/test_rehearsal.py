@@ -1,0 +1,260 @@
+"""The deploy rehearsal: the artifact `make package` builds serves every flow against the
+stack infra/ creates, as API Gateway and Lambda would run it.
+
+The operator's steps come first (`keys init`, a client, a user, through the admin CLI), then
+one warm container of the packaged handler answers API Gateway REST proxy events. No ISSUER
+is set, as on a first deployment: the issuer is the execute-api URL the events name. Every
+token is verified against the JWKS that container serves, and every AWS call it made is
+held to the stage's IAM policy at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import jwt
+import pytest
+
+from tests.deploy.conftest import ROOT, STAGE, Artifact, Emulator, Function, start_function
+from tests.helpers.browser import Browser, hidden_fields
+from tests.helpers.forms import PASSWORD, basic, post_form
+from tests.helpers.lambda_events import EXECUTE_API, body_text, rest_event
+from tests.helpers.oidc import REDIRECT, answer, authorize, pkce_pair
+
+ISSUER = f"https://{EXECUTE_API}/api"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class LambdaHttp:
+    """The Chalice test client's face (get/post -> status_code, headers, body) over events."""
+
+    def __init__(self, function: Function) -> None:
+        self.function = function
+
+    def _call(self, method: str, path: str, body: str | None, headers: dict[str, str]) -> Any:
+        response = self.function.invoke(rest_event(method, path, body=body, headers=headers))
+        merged: dict[str, Any] = dict(response.get("headers") or {})
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            merged[name] = values if name.lower() == "set-cookie" else values[-1]
+        text = body_text(response)
+        return SimpleNamespace(
+            status_code=response["statusCode"], headers=merged, body=text.encode()
+        )
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self._call("GET", path, None, headers or {})
+
+    def post(self, path: str, body: str = "", headers: dict[str, str] | None = None) -> Any:
+        return self._call("POST", path, body, headers or {})
+
+
+@pytest.fixture(scope="module")
+def operator(emulator: Emulator, infra_stack: dict[str, Any]) -> SimpleNamespace:
+    """What the README tells an operator to run after `make deploy`."""
+    kms = emulator.client("kms")
+    keys_before = {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    registered = emulator.admin("keys", "init")
+    keys_after = {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    service = emulator.admin(
+        "client",
+        "create",
+        "--name",
+        "Rehearsal service",
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "api:read",
+    )
+    web = emulator.admin(
+        "client",
+        "create",
+        "--name",
+        "Rehearsal web app",
+        "--public",
+        "--grant-type",
+        "authorization_code",
+        "--redirect-uri",
+        REDIRECT,
+        "--scope",
+        "openid api:read",
+    )
+    tv = emulator.admin(
+        "client",
+        "create",
+        "--name",
+        "Rehearsal TV",
+        "--public",
+        "--grant-type",
+        DEVICE_GRANT,
+        "--scope",
+        "openid api:read",
+    )
+    alice = emulator.admin(
+        "user", "create", "--username", "alice", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    return SimpleNamespace(
+        keys_before=keys_before,
+        keys_after=keys_after,
+        registered=registered,
+        service=service,
+        web=web,
+        tv=tv,
+        alice=alice,
+    )
+
+
+@pytest.fixture(scope="module")
+def api(
+    artifact: Artifact, runtime_root: Path, emulator: Emulator, operator: Any, tmp_path: Any
+) -> Iterator[Function]:
+    function = start_function(artifact, runtime_root, emulator, ".app", tmp_path / "api.log")
+    yield function
+    function.process.stdin.close()  # type: ignore[union-attr]
+    function.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("rehearsal")
+
+
+@pytest.fixture(scope="module")
+def http(api: Function) -> LambdaHttp:
+    return LambdaHttp(api)
+
+
+def verify(http: LambdaHttp, token: str, audience: str) -> dict[str, Any]:
+    """A token checked as a resource server would: against the JWKS this stage serves."""
+    key_set = jwt.PyJWKSet.from_dict(json.loads(http.get("/jwks.json").body))
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = next(k for k in key_set.keys if k.key_id == kid)
+    return jwt.decode(
+        token, key.key, algorithms=[key.algorithm_name], audience=audience, issuer=ISSUER
+    )
+
+
+def test_the_artifact_is_checked_and_fits_in_lambda(artifact: Artifact) -> None:
+    from infra.package import problems
+
+    assert problems(artifact.zip_path) == []
+    unzipped = sum(p.stat().st_size for p in artifact.task_root.rglob("*") if p.is_file())
+    assert artifact.zip_path.stat().st_size < 50 * 2**20 and unzipped < 250 * 2**20
+
+
+def test_keys_init_registers_the_stack_keys_and_creates_none(emulator, operator) -> None:
+    assert operator.keys_after == operator.keys_before
+    kms = emulator.client("kms")
+    for key in operator.registered:
+        alias = f"alias/gatehouse-{STAGE}-{key['alg'].lower()}"
+        target = kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
+        assert key["kms_key_id"] == target and key["state"] == "active"
+
+
+def test_discovery_names_the_execute_api_url_without_a_pinned_issuer(http: LambdaHttp) -> None:
+    response = http.get("/.well-known/openid-configuration")
+    metadata = json.loads(response.body)
+    assert response.status_code == 200
+    assert metadata["issuer"] == ISSUER
+    assert metadata["jwks_uri"] == f"{ISSUER}/jwks.json"
+
+
+def test_jwks_serves_the_registered_keys(http: LambdaHttp, operator: Any) -> None:
+    served = {k["kid"] for k in json.loads(http.get("/jwks.json").body)["keys"]}
+    assert served == {key["kid"] for key in operator.registered}
+
+
+def test_client_credentials_token_verifies(http: LambdaHttp, operator: Any) -> None:
+    service = operator.service
+    response = post_form(
+        http,
+        "/token",
+        {"grant_type": "client_credentials"},
+        basic(service["client_id"], service["client_secret"]),
+    )
+    assert response.status_code == 200, response.body
+    claims = verify(http, json.loads(response.body)["access_token"], "urn:gatehouse:api")
+    assert claims["client_id"] == service["client_id"] and claims["scope"] == "api:read"
+
+
+def test_code_flow_through_the_login_and_consent_pages(http: LambdaHttp, operator: Any) -> None:
+    web, browser = operator.web, Browser(http, ISSUER)
+    verifier, challenge = pkce_pair()
+    response = authorize(
+        browser,
+        response_type="code",
+        client_id=web["client_id"],
+        redirect_uri=REDIRECT,
+        scope="openid api:read",
+        state="s-1",
+        nonce="n-1",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
+    result = answer(response)
+    assert result["state"] == "s-1" and result["iss"] == ISSUER
+    form = {
+        "grant_type": "authorization_code",
+        "code": result["code"],
+        "redirect_uri": REDIRECT,
+        "client_id": web["client_id"],
+        "code_verifier": verifier,
+    }
+    tokens = post_form(http, "/token", form)
+    assert tokens.status_code == 200, tokens.body
+    body = json.loads(tokens.body)
+    id_claims = verify(http, body["id_token"], web["client_id"])
+    assert id_claims["sub"] == operator.alice["sub"] and id_claims["nonce"] == "n-1"
+    assert verify(http, body["access_token"], "urn:gatehouse:api")["sub"] == id_claims["sub"]
+
+
+def test_device_flow_through_the_device_page(http: LambdaHttp, operator: Any) -> None:
+    tv = operator.tv
+    started = post_form(
+        http, "/device_authorization", {"client_id": tv["client_id"], "scope": "openid api:read"}
+    )
+    flow = json.loads(started.body)
+    assert flow["verification_uri"] == f"{ISSUER}/device"
+    poll = {
+        "grant_type": DEVICE_GRANT,
+        "device_code": flow["device_code"],
+        "client_id": tv["client_id"],
+    }
+    assert json.loads(post_form(http, "/token", poll).body)["error"] == "authorization_pending"
+    browser = Browser(http, ISSUER)
+    assert browser.login("alice", PASSWORD, return_to="/device").status_code == 303
+    confirm = browser.submit(browser.get("/device"), user_code=flow["user_code"])
+    assert 'name="decision"' in confirm.body.decode(), confirm.body
+    assert hidden_fields(confirm.body.decode())
+    done = browser.submit(confirm, decision="approve")
+    assert done.status_code == 200, done.body
+    tokens = post_form(http, "/token", poll)
+    assert tokens.status_code == 200, tokens.body
+    claims = verify(http, json.loads(tokens.body)["access_token"], "urn:gatehouse:api")
+    assert claims["sub"] == operator.alice["sub"] and claims["client_id"] == tv["client_id"]
+
+
+# Last in this module: it judges every AWS call the tests above made through the artifact.
+def test_the_stage_policy_allows_every_call_the_artifact_made(api: Function, emulator) -> None:
+    from tests.deploy import iam
+
+    policy = json.loads((ROOT / ".chalice" / f"policy-{STAGE}.json").read_text())
+    assert iam.wildcard_problems(policy) == []
+    kms = emulator.client("kms")
+
+    def kms_facts(key_id: str) -> tuple[str, dict[str, str]]:
+        arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+        tags = kms.list_resource_tags(KeyId=arn).get("Tags", [])
+        return arn, {t["TagKey"]: t["TagValue"] for t in tags}
+
+    assert {c["service"] for c in api.calls} == {"dynamodb", "kms"}
+    denied = {
+        (r.action, r.resource)
+        for call in api.calls
+        for r in iam.requests_of(call, kms_facts)
+        if not iam.allows(policy, r)
+    }
+    assert denied == set()
