@@ -147,10 +147,11 @@ def schedule_deletion(kms_key_id: str) -> None:
     """Schedule the key's deletion after the longest window KMS allows (30 days, in which
     `CancelKeyDeletion` undoes it); a key already pending deletion is left as it is."""
     kms = client()
+    key_id = kms_key_id.rsplit("/", 1)[-1]  # moto's ScheduleKeyDeletion takes no ARN
     try:
-        kms.schedule_key_deletion(KeyId=kms_key_id, PendingWindowInDays=DELETION_WINDOW_DAYS)
+        kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=DELETION_WINDOW_DAYS)
     except kms.exceptions.KMSInvalidStateException:
-        state = kms.describe_key(KeyId=kms_key_id)["KeyMetadata"]["KeyState"]
+        state = kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"]
         if state != "PendingDeletion":
             raise
 
