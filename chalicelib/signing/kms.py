@@ -9,6 +9,8 @@ Decisions, from what was measured (DESIGN.md, Facts about the tools):
 * Every key we create carries the tag `gatehouse:stage` = the stage (`stage_tags`), and IAM
   grants by that tag: an alias or tag change takes up to 5 minutes to reach IAM, a tag set
   at creation is there before the key is ever used.
+* moto's ScheduleKeyDeletion takes only a bare key id (an ARN raises inside moto), so
+  `schedule_deletion` passes the id; AWS takes either.
 * One client per container, with the stage's endpoint, short timeouts and few retries, so
   a KMS outage answers 503 quickly instead of hanging a Lambda.
 """
