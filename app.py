@@ -6,7 +6,8 @@ importing every endpoint up front costs a cold /token 16 ms and a cold /login 45
 than importing that route's own modules.
 """
 
-from chalice import Chalice, CORSConfig, Response
+from chalice import Chalice, CORSConfig, Rate, Response
+from chalice.app import CloudWatchEvent
 
 from chalicelib import stage_issuer
 from chalicelib.http import json_errors, public_json
@@ -138,3 +139,13 @@ def device_submit() -> Response:
     from chalicelib.endpoints import device
 
     return device.submit(app.current_request)
+
+
+# Signing-key rotation (chalicelib/signing/rotation.py): hourly, so a due step waits at most
+# an hour, and a run that finds nothing due costs one Scan per algorithm. Its own Lambda,
+# with its own least-privilege role (.chalice/policy-rotate-<stage>.json).
+@app.schedule(Rate(1, unit=Rate.HOURS), name="rotate_keys")
+def rotate_keys(event: CloudWatchEvent) -> dict[str, object]:
+    from chalicelib.endpoints import scheduled_rotation
+
+    return scheduled_rotation.run(event.to_dict())

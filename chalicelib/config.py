@@ -65,6 +65,8 @@ class Settings:
     client_cache_seconds: int
     keys_cache_seconds: int
     key_retire_seconds: int
+    key_rotation_days: int
+    key_publish_seconds: int
     max_body_bytes: int
     argon2_memory_kib: int
     argon2_iterations: int
@@ -127,6 +129,8 @@ def get_settings() -> Settings:
         client_cache_seconds=_int("CLIENT_CACHE_SECONDS", 60),
         keys_cache_seconds=_int("KEYS_CACHE_SECONDS", 300),
         key_retire_seconds=_int("KEY_RETIRE_SECONDS", 2 * 86400),
+        key_rotation_days=_int("KEY_ROTATION_DAYS", 30),
+        key_publish_seconds=_int("KEY_PUBLISH_SECONDS", 86400),
         max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 19 * 1024),
         argon2_iterations=_int("ARGON2_ITERATIONS", 2),

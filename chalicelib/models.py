@@ -226,6 +226,10 @@ class SigningKeyModel(Model):
     activated_at = NumberAttribute(null=True)
     retired_at = NumberAttribute(null=True)
     encrypted_private_key = UnicodeAttribute(null=True)
+    # rotation.py: who may stage this active key's successor; when its KMS key was scheduled
+    # for deletion (kms mode; a `deleted` key without it had no KMS key of its own to delete)
+    successor_claimed_at = NumberAttribute(null=True)
+    deletion_scheduled_at = NumberAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

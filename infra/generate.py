@@ -2,8 +2,10 @@
 
 `python -m infra.generate` after changing chalicelib/models.py; tests/test_infra.py fails
 while the committed template and the models disagree, and runs cfn-lint on it.
-The template holds the stateful resources: tables (TTL, point-in-time recovery, retained
-on stack deletion) and the two KMS signing keys behind the stage's aliases.
+The template holds the stateful resources: tables (TTL, point-in-time recovery), the two
+KMS signing keys behind the stage's aliases and the envelope key. Every one of them, aliases
+included, is retained on stack deletion or replacement, and every key carries the
+`gatehouse:stage` tag by which IAM grants it (chalicelib/signing/kms.py, STAGE_TAG).
 """
 
 from __future__ import annotations
@@ -46,31 +48,47 @@ def _table(model: Any, layout: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _signing_key(name: str, spec: str) -> dict[str, Any]:
+def _retained(resource_type: str, properties: dict[str, Any]) -> dict[str, Any]:
     return {
-        "Type": "AWS::KMS::Key",
+        "Type": resource_type,
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
-        "Properties": {
+        "Properties": properties,
+    }
+
+
+def _alias(name: str, key: str) -> dict[str, Any]:
+    return _retained(
+        "AWS::KMS::Alias",
+        {
+            "AliasName": {"Fn::Sub": f"alias/gatehouse-${{Stage}}-{name}"},
+            "TargetKeyId": {"Ref": key},
+        },
+    )
+
+
+def _signing_key(name: str, spec: str) -> dict[str, Any]:
+    from chalicelib.signing.kms import STAGE_TAG
+
+    account = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    administers = {
+        "Sid": "AccountAdministers",
+        "Effect": "Allow",
+        "Principal": account,
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    return _retained(
+        "AWS::KMS::Key",
+        {
             "Description": {"Fn::Sub": f"Gatehouse ${{Stage}} {name.upper()} signing key"},
             "KeyUsage": "SIGN_VERIFY",
             "KeySpec": spec,
-            "KeyPolicy": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {
-                            "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
-                        },
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }
-                ],
-            },
+            # IAM grants the Lambdas these keys by this tag (never by alias; see kms.py).
+            "Tags": [{"Key": STAGE_TAG, "Value": {"Ref": "Stage"}}],
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": [administers]},
         },
-    }
+    )
 
 
 def build() -> dict[str, Any]:
@@ -82,13 +100,7 @@ def build() -> dict[str, Any]:
         resources[_logical_id(model)] = _table(model, full_layout(model))
     for name, spec in KEY_SPECS.items():
         resources[f"{name}SigningKey"] = _signing_key(name, spec)
-        resources[f"{name}SigningKeyAlias"] = {
-            "Type": "AWS::KMS::Alias",
-            "Properties": {
-                "AliasName": {"Fn::Sub": f"alias/gatehouse-${{Stage}}-{name.lower()}"},
-                "TargetKeyId": {"Ref": f"{name}SigningKey"},
-            },
-        }
+        resources[f"{name}SigningKeyAlias"] = _alias(name.lower(), f"{name}SigningKey")
     # SIGNING_MODE=envelope wraps locally generated key pairs under this symmetric key.
     envelope = _signing_key("Envelope", "SYMMETRIC_DEFAULT")
     envelope["Properties"]["KeyUsage"] = "ENCRYPT_DECRYPT"
@@ -96,13 +108,7 @@ def build() -> dict[str, Any]:
         "Fn::Sub": "Gatehouse ${Stage} envelope key for signing keys"
     }
     resources["EnvelopeKey"] = envelope
-    resources["EnvelopeKeyAlias"] = {
-        "Type": "AWS::KMS::Alias",
-        "Properties": {
-            "AliasName": {"Fn::Sub": "alias/gatehouse-${Stage}-envelope"},
-            "TargetKeyId": {"Ref": "EnvelopeKey"},
-        },
-    }
+    resources["EnvelopeKeyAlias"] = _alias("envelope", "EnvelopeKey")
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Gatehouse stateful resources: DynamoDB tables and KMS signing keys",

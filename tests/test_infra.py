@@ -45,3 +45,20 @@ def test_provisioning_enables_ttl_on_every_expiring_table(aws):
         status = dynamodb.describe_time_to_live(TableName=model.Meta.table_name)
         enabled = status["TimeToLiveDescription"].get("TimeToLiveStatus") == "ENABLED"
         assert enabled == has_ttl(model), model.__name__
+
+
+def test_every_table_key_and_alias_is_retained_and_every_key_carries_the_stage_tag():
+    # Deleting or replacing the stack must not destroy a table or a key, nor leave a key
+    # nameless; IAM grants the Lambdas a key by its stage tag (see .chalice/policy-*.json).
+    from chalicelib.signing.kms import STAGE_TAG
+
+    resources = json.loads(TEMPLATE.read_text())["Resources"]
+    stateful = {"AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::KMS::Alias"}
+    held = {name: r for name, r in resources.items() if r["Type"] in stateful}
+    assert {r["Type"] for r in held.values()} == stateful
+    for name, resource in held.items():
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", name
+    keys = [r for r in resources.values() if r["Type"] == "AWS::KMS::Key"]
+    assert len(keys) == 3
+    for key in keys:
+        assert {"Key": STAGE_TAG, "Value": {"Ref": "Stage"}} in key["Properties"]["Tags"]

@@ -10,7 +10,8 @@ RFC 7517 §5 (JWK Set), RFC 7638 (kid = thumbprint). Decisions:
   (`<KEY_ALIAS_PREFIX>-rs256|es256`, as infra/ creates it) is registered on first use, so a
   fresh deployment needs no manual step (kms mode only).
 * `next` keys and `retired` keys younger than `KEY_RETIRE_SECONDS` are published, so
-  verifiers hold a key before it signs and after it stops (rotation.py moves the states).
+  verifiers hold a key before it signs and after it stops; `deleted` keys are neither
+  published nor counted (rotation.py decides when, transitions.py moves the states).
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from chalicelib.models import SigningKeyModel, conditional_write, now
 from chalicelib.signing import kms
 
 ALGORITHMS = tuple(sorted(kms.ALGORITHMS))
-ACTIVE, NEXT, RETIRED = "active", "next", "retired"
+ACTIVE, NEXT, RETIRED, DELETED = "active", "next", "retired", "deleted"
 RELOAD_AFTER_SECONDS = 5
+# http.public_json's Cache-Control max-age on /jwks.json (tests/signing hold the two equal).
+JWKS_MAX_AGE = 300
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class SigningKey:
     kms_key_id: str
     state: str
     public_jwk: dict[str, str]
+    created_at: int = 0
+    activated_at: int | None = None
     retired_at: int | None = None
     encrypted_private_key: str | None = None
 
@@ -56,6 +61,8 @@ def _from_record(record: SigningKeyModel) -> SigningKey:
         kms_key_id=record.kms_key_id,
         state=record.state,
         public_jwk=json.loads(record.public_jwk),
+        created_at=record.created_at,
+        activated_at=record.activated_at,
         retired_at=record.retired_at,
         encrypted_private_key=record.encrypted_private_key,
     )
@@ -65,8 +72,14 @@ def signing_keys() -> list[SigningKey]:
     """Every registered key, cached per container."""
     age = time.monotonic() - _cache["loaded_at"]
     if _cache["keys"] is None or age > get_settings().keys_cache_seconds:
-        _cache["keys"] = [_from_record(r) for r in SigningKeyModel.scan()]
-        _cache["loaded_at"] = time.monotonic()
+        reload(consistent=False)
+    return _cache["keys"]
+
+
+def reload(consistent: bool = True) -> list[SigningKey]:
+    """Read the set again (consistently for rotation, which decides on what it reads)."""
+    _cache["keys"] = [_from_record(r) for r in SigningKeyModel.scan(consistent_read=consistent)]
+    _cache["loaded_at"] = time.monotonic()
     return _cache["keys"]
 
 
@@ -81,7 +94,7 @@ def active_key(alg: str) -> SigningKey:
         return key
     if get_settings().signing_mode == "envelope":
         raise ServerError("No signing key", detail=f"no active {alg} key: run `keys init`")
-    key = _register_alias_key(alg)
+    key = register_alias_key(alg)
     reset_cache()
     return key
 
@@ -98,10 +111,14 @@ def find_key(kid: str) -> SigningKey | None:
 
 
 def is_published(key: SigningKey) -> bool:
-    if key.state != RETIRED:
+    if key.state in (NEXT, ACTIVE):
         return True
-    retire_window = get_settings().key_retire_seconds
-    return key.retired_at is not None and key.retired_at + retire_window > now()
+    return key.state == RETIRED and not retire_window_over(key, now())
+
+
+def retire_window_over(key: SigningKey, at: int) -> bool:
+    """Every token the retired key signed has expired (and verifiers had KEY_RETIRE_SECONDS)."""
+    return key.retired_at is not None and key.retired_at + get_settings().key_retire_seconds <= at
 
 
 def jwks() -> dict[str, list[dict[str, str]]]:
@@ -130,12 +147,6 @@ def save_key(
     return _from_record(record)
 
 
-def set_state(kid: str, state: str) -> None:
-    """Move a key to `active` or `retired`, stamping when."""
-    stamp = SigningKeyModel.activated_at if state == ACTIVE else SigningKeyModel.retired_at
-    SigningKeyModel(kid=kid).update(actions=[SigningKeyModel.state.set(state), stamp.set(now())])
-
-
 def _record(
     jwk: dict[str, str], alg: str, state: str, kms_key_id: str, wrapped: str | None
 ) -> SigningKeyModel:
@@ -150,8 +161,9 @@ def _record(
     )
 
 
-def _register_alias_key(alg: str) -> SigningKey:
-    arn = kms.key_arn(alias_name(alg))
+def register_alias_key(alg: str, arn: str | None = None) -> SigningKey:
+    """Register, as active, the KMS key behind the stage's alias (or `arn`, its target)."""
+    arn = arn or kms.key_arn(alias_name(alg))
     record = _record(kms.public_jwk(arn, alg), alg, ACTIVE, arn, None)
     # Another container registering the same key first is fine; an AWS fault is a 503.
     if conditional_write(record.save, condition=SigningKeyModel.kid.does_not_exist()):

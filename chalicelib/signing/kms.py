@@ -6,6 +6,11 @@ Decisions, from what was measured (DESIGN.md, Facts about the tools):
   of signing input, which jws.py checks before calling.
 * KMS returns ECDSA signatures DER-encoded; JWS needs R||S, 32 bytes each.
 * A JWK carries only the thumbprint members plus kid, alg and use, never private members.
+* Every key we create carries the tag `gatehouse:stage` = the stage (`stage_tags`), and IAM
+  grants by that tag: an alias or tag change takes up to 5 minutes to reach IAM, a tag set
+  at creation is there before the key is ever used.
+* moto's ScheduleKeyDeletion takes only a bare key id (an ARN raises inside moto), so
+  `schedule_deletion` passes the id; AWS takes either.
 * One client per container, with the stage's endpoint, short timeouts and few retries, so
   a KMS outage answers 503 quickly instead of hanging a Lambda.
 """
@@ -30,6 +35,8 @@ ALGORITHMS = {
     "ES256": ("ECC_NIST_P256", "ECDSA_SHA_256"),
 }
 MESSAGE_LIMIT = 4096
+STAGE_TAG = "gatehouse:stage"
+DELETION_WINDOW_DAYS = 30
 THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
 
 
@@ -93,34 +100,61 @@ def key_arn(key_id_or_alias: str) -> str:
     return client().describe_key(KeyId=key_id_or_alias)["KeyMetadata"]["Arn"]
 
 
+def alias_target(alias: str) -> str | None:
+    """The ARN of the key behind `alias`, or None if there is no such alias."""
+    try:
+        return key_arn(alias)
+    except client().exceptions.NotFoundException:
+        return None
+
+
+def stage_tags() -> list[dict[str, str]]:
+    """The tag every key of this stage carries from creation: IAM grants by it (the
+    policies in .chalice/ and infra/template.json name the same key)."""
+    return [{"TagKey": STAGE_TAG, "TagValue": get_settings().stage}]
+
+
 def create_signing_key(alg: str, description: str) -> str:
-    """A new asymmetric KMS key for `alg`; returns its ARN."""
+    """A new asymmetric KMS key for `alg`, tagged with the stage; returns its ARN."""
     metadata = client().create_key(
-        KeyUsage="SIGN_VERIFY", KeySpec=ALGORITHMS[alg][0], Description=description
+        KeyUsage="SIGN_VERIFY",
+        KeySpec=ALGORITHMS[alg][0],
+        Description=description,
+        Tags=stage_tags(),
     )["KeyMetadata"]
     return metadata["Arn"]
 
 
 def ensure_symmetric_key(alias: str, description: str) -> str:
-    """The ARN of the symmetric key behind `alias`, created (with the alias) if missing."""
-    kms = client()
-    try:
-        return key_arn(alias)
-    except kms.exceptions.NotFoundException:
-        arn = kms.create_key(
-            KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT", Description=description
+    """The ARN of the symmetric key behind `alias`, created tagged (with the alias) if missing."""
+    arn = alias_target(alias)
+    if arn is None:
+        arn = client().create_key(
+            KeyUsage="ENCRYPT_DECRYPT",
+            KeySpec="SYMMETRIC_DEFAULT",
+            Description=description,
+            Tags=stage_tags(),
         )["KeyMetadata"]["Arn"]
-        kms.create_alias(AliasName=alias, TargetKeyId=arn)
-        return arn
+        create_alias(alias, arn)
+    return arn
 
 
-def point_alias(alias: str, kms_key_id: str) -> None:
-    """Make `alias` name `kms_key_id`, creating the alias if it does not exist."""
+def create_alias(alias: str, kms_key_id: str) -> None:
+    """Name a new key (a fresh emulator only: a deployed stage's aliases come from infra/)."""
+    client().create_alias(AliasName=alias, TargetKeyId=kms_key_id)
+
+
+def schedule_deletion(kms_key_id: str) -> None:
+    """Schedule the key's deletion after the longest window KMS allows (30 days, in which
+    `CancelKeyDeletion` undoes it); a key already pending deletion is left as it is."""
     kms = client()
+    key_id = kms_key_id.rsplit("/", 1)[-1]  # moto's ScheduleKeyDeletion takes no ARN
     try:
-        kms.update_alias(AliasName=alias, TargetKeyId=kms_key_id)
-    except kms.exceptions.NotFoundException:
-        kms.create_alias(AliasName=alias, TargetKeyId=kms_key_id)
+        kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=DELETION_WINDOW_DAYS)
+    except kms.exceptions.KMSInvalidStateException:
+        state = kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"]
+        if state != "PendingDeletion":
+            raise
 
 
 def encrypt(key_id: str, plaintext: bytes, context: dict[str, str]) -> tuple[bytes, str]:

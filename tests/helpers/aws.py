@@ -52,7 +52,7 @@ def restore(state: Provisioned) -> None:
     current = _aliases()
     for alias, key_id in state.aliases.items():
         if current.get(alias) != key_id:
-            kms.point_alias(alias, key_id)
+            kms.client().update_alias(AliasName=alias, TargetKeyId=key_id)
     reset_caches()
 
 

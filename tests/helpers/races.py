@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,3 +75,27 @@ def race(calls: list[Callable[[], requests.Response]]) -> list[requests.Response
     for thread in threads:
         thread.join(timeout=120)
     return answers
+
+
+@contextmanager
+def atomic_moto_dynamodb() -> Iterator[None]:
+    """Make each in-process moto DynamoDB request atomic, as each is in AWS.
+
+    moto undoes a failed TransactWriteItems by restoring a copy of each table taken when the
+    transaction began, so a transaction that loses a race erases whatever a concurrent
+    request wrote meanwhile. Our code still races between its reads and its writes here.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    unlocked = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return unlocked(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoHandler.call_action = unlocked  # type: ignore[method-assign]

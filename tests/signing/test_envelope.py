@@ -131,3 +131,38 @@ def test_unknown_signing_mode_is_refused_at_load(monkeypatch):
     finally:
         monkeypatch.delenv("SIGNING_MODE")
         get_settings.cache_clear()
+
+
+def test_retired_envelope_key_leaves_the_set_but_the_envelope_key_is_never_deleted(
+    envelope_mode, aws, clock, aws_calls
+):
+    # Every envelope-mode key is wrapped under the one envelope key: deleting it in KMS
+    # would make every wrapped key, the active one included, undecryptable.
+    import boto3
+
+    from chalicelib.models import SigningKeyModel
+    from chalicelib.signing import jws, keys, rotation
+
+    day = 86400
+    old = keys.active_key("ES256")
+    for step in (30 * day, day, 2 * day):  # stage, activate, retire window over
+        clock.advance(step)
+        rotation.tick()
+    assert SigningKeyModel.get(old.kid).state == "deleted"
+    assert "kms:ScheduleKeyDeletion" not in aws_calls
+    wrap_key = boto3.client("kms").describe_key(KeyId=old.kms_key_id)["KeyMetadata"]
+    assert wrap_key["KeyState"] == "Enabled"
+    signed = jws.sign_jwt({}, alg="ES256")
+    assert jwt.get_unverified_header(signed)["kid"] == keys.active_key("ES256").kid
+
+
+def test_envelope_key_is_created_with_the_stage_tag(envelope_mode, aws):
+    import boto3
+
+    from chalicelib.signing import envelope
+
+    kms = boto3.client("kms")
+    arn = kms.describe_key(KeyId=envelope.wrap_alias())["KeyMetadata"]["Arn"]
+    assert kms.list_resource_tags(KeyId=arn)["Tags"] == [
+        {"TagKey": "gatehouse:stage", "TagValue": "test"}
+    ]

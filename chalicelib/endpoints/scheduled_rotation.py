@@ -1,0 +1,23 @@
+"""The scheduled signing-key rotation (app.rotate_keys, an EventBridge rule every hour).
+
+One `rotation.tick()` per invocation: every due step for every algorithm, each safe to
+repeat, so a retried or overlapping invocation changes nothing. One JSON line in the log
+says what moved; a DynamoDB or KMS fault propagates, so Lambda counts the invocation as
+failed (and its error metric shows it), and the next hour tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from chalicelib.signing import rotation
+
+logger = logging.getLogger("gatehouse")
+
+
+def run(event: dict[str, Any]) -> dict[str, Any]:
+    summary = rotation.tick()
+    logger.info(json.dumps({"event": "key_rotation", **summary}, separators=(",", ":")))
+    return summary
