@@ -37,7 +37,15 @@ def stack_name(stage: str) -> str:
     return f"gatehouse-{stage}"
 
 
-def deploy_stack(cloudformation: Any, stage: str, parameters: dict[str, str]) -> str:
+RETAINED_AFTER_DELETE = """error: the stack {stack} does not exist, but table {table} does: it
+was kept when the stack was deleted (every table, key, alias and log group is retained).
+CloudFormation cannot create what exists; bring the retained resources back into a new
+stack with a change set of type IMPORT (README, "Tearing down"), then run make deploy again."""
+
+
+def deploy_stack(
+    cloudformation: Any, stage: str, parameters: dict[str, str], dynamodb: Any = None
+) -> str:
     """Create or update the stack; its final status. No change is not an error."""
     name = stack_name(stage)
     arguments = {
@@ -54,6 +62,7 @@ def deploy_stack(cloudformation: Any, stage: str, parameters: dict[str, str]) ->
     except cloudformation.exceptions.ClientError:
         exists = False
     if not exists:
+        _refuse_over_retained(dynamodb, stage)
         cloudformation.create_stack(**arguments)
         cloudformation.get_waiter("stack_create_complete").wait(StackName=name)
     else:
@@ -65,6 +74,17 @@ def deploy_stack(cloudformation: Any, stage: str, parameters: dict[str, str]) ->
         else:
             cloudformation.get_waiter("stack_update_complete").wait(StackName=name)
     return cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+
+
+def _refuse_over_retained(dynamodb: Any, stage: str) -> None:
+    if dynamodb is None:
+        return
+    table = f"gatehouse-{stage}-clients"
+    try:
+        dynamodb.describe_table(TableName=table)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return
+    raise SystemExit(RETAINED_AFTER_DELETE.format(stack=stack_name(stage), table=table))
 
 
 def stage_config(stage: str, config_path: Path = CONFIG) -> dict[str, Any]:
@@ -166,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("error: no region: set AWS_REGION or the profile's region")
     print(f"deploy: stage {args.stage} in {session.region_name}", flush=True)
     parameters = dict(p.split("=", 1) for p in args.parameter)
-    status = deploy_stack(session.client("cloudformation"), args.stage, parameters)
+    cloudformation, dynamodb = session.client("cloudformation"), session.client("dynamodb")
+    status = deploy_stack(cloudformation, args.stage, parameters, dynamodb)
     print(f"deploy: stack {stack_name(args.stage)}: {status}", flush=True)
     chalice = str(Path(sys.executable).with_name("chalice"))
     planned = custom_domain_issuer(stage_config(args.stage))

@@ -113,7 +113,7 @@ def infra_stack(emulator: Emulator) -> dict[str, Any]:
     from infra.deploy import deploy_stack, stack_name
 
     cloudformation = emulator.client("cloudformation")
-    status = deploy_stack(cloudformation, STAGE, {})
+    status = deploy_stack(cloudformation, STAGE, {}, emulator.client("dynamodb"))
     resources = cloudformation.list_stack_resources(StackName=stack_name(STAGE))
     kms = emulator.client("kms")
     for alg, spec in KEY_SPECS.items():

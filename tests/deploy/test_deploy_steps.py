@@ -44,6 +44,21 @@ def test_a_second_deploy_of_the_stack_changes_nothing(emulator: Emulator, infra_
     assert status.endswith("_COMPLETE") and after == before
 
 
+def test_a_deleted_stack_whose_tables_were_kept_is_not_created_over_them(emulator) -> None:
+    dynamodb = emulator.client("dynamodb")
+    dynamodb.create_table(
+        TableName="gatehouse-prod-clients",
+        KeySchema=[{"AttributeName": "client_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "client_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    cloudformation = emulator.client("cloudformation")
+    with pytest.raises(SystemExit, match="IMPORT"):
+        deploy.deploy_stack(cloudformation, "prod", {}, dynamodb)
+    with pytest.raises(cloudformation.exceptions.ClientError):
+        cloudformation.describe_stacks(StackName="gatehouse-prod")
+
+
 def test_the_template_fits_in_a_cloudformation_request() -> None:
     assert len(deploy.TEMPLATE.read_bytes()) < 51_200  # TemplateBody's limit, no S3 needed
 
