@@ -44,13 +44,17 @@ stack with a change set of type IMPORT (README, "Tearing down"), then run make d
 
 
 def deploy_stack(
-    cloudformation: Any, stage: str, parameters: dict[str, str], dynamodb: Any = None
+    cloudformation: Any,
+    stage: str,
+    parameters: dict[str, str],
+    dynamodb: Any = None,
+    template_body: str | None = None,
 ) -> str:
     """Create or update the stack; its final status. No change is not an error."""
     name = stack_name(stage)
     arguments = {
         "StackName": name,
-        "TemplateBody": TEMPLATE.read_text(),
+        "TemplateBody": template_body or TEMPLATE.read_text(),
         "Parameters": [
             {"ParameterKey": k, "ParameterValue": v}
             for k, v in {"Stage": stage, **parameters}.items()

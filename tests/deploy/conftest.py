@@ -19,11 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import distribution
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 
+from tests.helpers.forms import PASSWORD
+from tests.helpers.oidc import REDIRECT
 from tests.helpers.stack import ROOT, _stop, _wait_http, free_port
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +42,9 @@ RUNTIME_DISTRIBUTIONS = (
     "six",
     "urllib3",
 )
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 KEY_SPECS = {"rs256": "RSA_2048", "es256": "ECC_NIST_P256"}
+STAGE_TAG = {"TagKey": "gatehouse:stage", "TagValue": STAGE}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,20 +112,36 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         _stop(server)
 
 
+def template_for_moto() -> str:
+    """infra/template.json without its KMS key tags, which moto's CloudFormation cannot
+    pass to KMS (it hands over CloudFormation's Key/Value where KMS wants TagKey/TagValue);
+    the keys are tagged with boto3 instead, below."""
+    from infra.deploy import TEMPLATE
+
+    template = json.loads(TEMPLATE.read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::KMS::Key":
+            resource["Properties"].pop("Tags", None)
+    return json.dumps(template)
+
+
 @pytest.fixture(scope="session")
 def infra_stack(emulator: Emulator) -> dict[str, Any]:
     """infra/ created as `make deploy` creates it, then the signing keys made asymmetric."""
     from infra.deploy import deploy_stack, stack_name
 
     cloudformation = emulator.client("cloudformation")
-    status = deploy_stack(cloudformation, STAGE, {}, emulator.client("dynamodb"))
+    dynamodb = emulator.client("dynamodb")
+    status = deploy_stack(cloudformation, STAGE, {}, dynamodb, template_for_moto())
     resources = cloudformation.list_stack_resources(StackName=stack_name(STAGE))
     kms = emulator.client("kms")
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    kms.tag_resource(KeyId=aliases[f"alias/gatehouse-{STAGE}-envelope"], Tags=[STAGE_TAG])
     for alg, spec in KEY_SPECS.items():
         key = kms.create_key(
             KeyUsage="SIGN_VERIFY",
             KeySpec=spec,
-            Tags=[{"TagKey": "gatehouse:stage", "TagValue": STAGE}],
+            Tags=[STAGE_TAG],
         )["KeyMetadata"]
         kms.update_alias(AliasName=f"alias/gatehouse-{STAGE}-{alg}", TargetKeyId=key["KeyId"])
     return {"status": status, "resources": resources["StackResourceSummaries"]}
@@ -200,6 +221,11 @@ class Function:
         assert answer["error"] is None, answer["error"] + "\n" + self.log_path.read_text()[-4000:]
         return answer["response"]
 
+    def stop(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
     def new_logs(self) -> str:
         """What the function printed since the last call to this."""
         text = self.log_path.read_text()
@@ -243,3 +269,80 @@ def start_function(
         text=True,
     )
     return Function(process, spec["Handler"], log_path)
+
+
+@pytest.fixture(scope="session")
+def operator(emulator: Emulator, infra_stack: dict[str, Any]) -> SimpleNamespace:
+    """What the README tells an operator to run after `make deploy`."""
+    kms = emulator.client("kms")
+    keys_before = {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    registered = emulator.admin("keys", "init")
+    keys_after = {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    service = emulator.admin(
+        "client",
+        "create",
+        "--name",
+        "Rehearsal service",
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "api:read",
+    )
+    web = emulator.admin(
+        "client",
+        "create",
+        "--name",
+        "Rehearsal web app",
+        "--public",
+        "--grant-type",
+        "authorization_code",
+        "--redirect-uri",
+        REDIRECT,
+        "--scope",
+        "openid api:read",
+    )
+    tv = emulator.admin(
+        "client",
+        "create",
+        "--name",
+        "Rehearsal TV",
+        "--public",
+        "--grant-type",
+        DEVICE_GRANT,
+        "--scope",
+        "openid api:read",
+    )
+    alice = emulator.admin(
+        "user", "create", "--username", "alice", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    return SimpleNamespace(
+        keys_before=keys_before,
+        keys_after=keys_after,
+        registered=registered,
+        service=service,
+        web=web,
+        tv=tv,
+        alice=alice,
+    )
+
+
+@pytest.fixture(scope="module")
+def api(
+    artifact: Artifact,
+    runtime_root: Path,
+    emulator: Emulator,
+    operator: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Function]:
+    """One warm container of the API handler for the module."""
+    log = tmp_path_factory.mktemp("api") / "api.log"
+    function = start_function(artifact, runtime_root, emulator, ".app", log)
+    yield function
+    function.stop()
+
+
+@pytest.fixture(scope="module")
+def http(api: Function) -> Any:
+    from tests.deploy.lambda_http import LambdaHttp
+
+    return LambdaHttp(api)

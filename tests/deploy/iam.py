@@ -111,3 +111,14 @@ def requests_of(call: dict[str, Any], kms_facts: Any) -> list[Request]:
         context.update({f"aws:ResourceTag/{k}": v for k, v in tags.items()})
         return [Request(f"kms:{operation}", arn, context)]
     return [Request(f"{service}:{operation}", "*")]
+
+
+def kms_facts(kms: Any) -> Any:
+    """key id or alias -> (key ARN, its tags), read from KMS, for `requests_of`."""
+
+    def facts(key_id: str) -> tuple[str, dict[str, str]]:
+        arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+        tags = kms.list_resource_tags(KeyId=arn).get("Tags", [])
+        return arn, {t["TagKey"]: t["TagValue"] for t in tags}
+
+    return facts

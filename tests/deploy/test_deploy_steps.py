@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from infra import deploy
-from tests.deploy.conftest import STAGE, Emulator
+from tests.deploy.conftest import STAGE, Emulator, template_for_moto
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def stage_env(config: Path, stage: str = STAGE) -> dict[str, str]:
 def test_a_second_deploy_of_the_stack_changes_nothing(emulator: Emulator, infra_stack) -> None:
     cloudformation = emulator.client("cloudformation")
     before = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in infra_stack["resources"]}
-    status = deploy.deploy_stack(cloudformation, STAGE, {})
+    status = deploy.deploy_stack(cloudformation, STAGE, {}, None, template_for_moto())
     listed = cloudformation.list_stack_resources(StackName=deploy.stack_name(STAGE))
     after = {
         r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed["StackResourceSummaries"]

@@ -11,130 +11,13 @@ held to the stage's IAM policy at the end.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import jwt
-import pytest
-
-from tests.deploy.conftest import ROOT, STAGE, Artifact, Emulator, Function, start_function
+from tests.deploy.conftest import DEVICE_GRANT, ROOT, STAGE, Artifact, Function
+from tests.deploy.lambda_http import ISSUER, LambdaHttp, verify
 from tests.helpers.browser import Browser, hidden_fields
 from tests.helpers.forms import PASSWORD, basic, post_form
-from tests.helpers.lambda_events import EXECUTE_API, body_text, rest_event
 from tests.helpers.oidc import REDIRECT, answer, authorize, pkce_pair
-
-ISSUER = f"https://{EXECUTE_API}/api"
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-class LambdaHttp:
-    """The Chalice test client's face (get/post -> status_code, headers, body) over events."""
-
-    def __init__(self, function: Function) -> None:
-        self.function = function
-
-    def _call(self, method: str, path: str, body: str | None, headers: dict[str, str]) -> Any:
-        response = self.function.invoke(rest_event(method, path, body=body, headers=headers))
-        merged: dict[str, Any] = dict(response.get("headers") or {})
-        for name, values in (response.get("multiValueHeaders") or {}).items():
-            merged[name] = values if name.lower() == "set-cookie" else values[-1]
-        text = body_text(response)
-        return SimpleNamespace(
-            status_code=response["statusCode"], headers=merged, body=text.encode()
-        )
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
-        return self._call("GET", path, None, headers or {})
-
-    def post(self, path: str, body: str = "", headers: dict[str, str] | None = None) -> Any:
-        return self._call("POST", path, body, headers or {})
-
-
-@pytest.fixture(scope="module")
-def operator(emulator: Emulator, infra_stack: dict[str, Any]) -> SimpleNamespace:
-    """What the README tells an operator to run after `make deploy`."""
-    kms = emulator.client("kms")
-    keys_before = {k["KeyId"] for k in kms.list_keys()["Keys"]}
-    registered = emulator.admin("keys", "init")
-    keys_after = {k["KeyId"] for k in kms.list_keys()["Keys"]}
-    service = emulator.admin(
-        "client",
-        "create",
-        "--name",
-        "Rehearsal service",
-        "--grant-type",
-        "client_credentials",
-        "--scope",
-        "api:read",
-    )
-    web = emulator.admin(
-        "client",
-        "create",
-        "--name",
-        "Rehearsal web app",
-        "--public",
-        "--grant-type",
-        "authorization_code",
-        "--redirect-uri",
-        REDIRECT,
-        "--scope",
-        "openid api:read",
-    )
-    tv = emulator.admin(
-        "client",
-        "create",
-        "--name",
-        "Rehearsal TV",
-        "--public",
-        "--grant-type",
-        DEVICE_GRANT,
-        "--scope",
-        "openid api:read",
-    )
-    alice = emulator.admin(
-        "user", "create", "--username", "alice", "--password-stdin", stdin=PASSWORD + "\n"
-    )
-    return SimpleNamespace(
-        keys_before=keys_before,
-        keys_after=keys_after,
-        registered=registered,
-        service=service,
-        web=web,
-        tv=tv,
-        alice=alice,
-    )
-
-
-@pytest.fixture(scope="module")
-def api(
-    artifact: Artifact, runtime_root: Path, emulator: Emulator, operator: Any, tmp_path: Any
-) -> Iterator[Function]:
-    function = start_function(artifact, runtime_root, emulator, ".app", tmp_path / "api.log")
-    yield function
-    function.process.stdin.close()  # type: ignore[union-attr]
-    function.process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("rehearsal")
-
-
-@pytest.fixture(scope="module")
-def http(api: Function) -> LambdaHttp:
-    return LambdaHttp(api)
-
-
-def verify(http: LambdaHttp, token: str, audience: str) -> dict[str, Any]:
-    """A token checked as a resource server would: against the JWKS this stage serves."""
-    key_set = jwt.PyJWKSet.from_dict(json.loads(http.get("/jwks.json").body))
-    kid = jwt.get_unverified_header(token)["kid"]
-    key = next(k for k in key_set.keys if k.key_id == kid)
-    return jwt.decode(
-        token, key.key, algorithms=[key.algorithm_name], audience=audience, issuer=ISSUER
-    )
 
 
 def test_the_artifact_is_checked_and_fits_in_lambda(artifact: Artifact) -> None:
@@ -243,12 +126,7 @@ def test_the_stage_policy_allows_every_call_the_artifact_made(api: Function, emu
 
     policy = json.loads((ROOT / ".chalice" / f"policy-{STAGE}.json").read_text())
     assert iam.wildcard_problems(policy) == []
-    kms = emulator.client("kms")
-
-    def kms_facts(key_id: str) -> tuple[str, dict[str, str]]:
-        arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
-        tags = kms.list_resource_tags(KeyId=arn).get("Tags", [])
-        return arn, {t["TagKey"]: t["TagValue"] for t in tags}
+    kms_facts = iam.kms_facts(emulator.client("kms"))
 
     assert {c["service"] for c in api.calls} == {"dynamodb", "kms"}
     denied = {
