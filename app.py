@@ -8,10 +8,12 @@ than importing that route's own modules.
 
 from chalice import Chalice, CORSConfig, Response
 
+from chalicelib import observability
 from chalicelib.http import json_errors, public_json
 from chalicelib.pages import page_errors
 
-app = Chalice(app_name="gatehouse")
+# observability.py, not Chalice, configures the `gatehouse` logger (Chalice would set ERROR).
+app = Chalice(app_name="gatehouse", configure_logs=False)
 
 # Accept any media type so that a non-form body gets an RFC 6749 error from http.py,
 # not Chalice's own 415 body.
@@ -21,6 +23,9 @@ FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "*/*"]
 # cookie, so any origin may: the bearer token or client credentials are the authority.
 # Pages (/authorize, /login, ...) and /introspect get no CORS.
 BROWSER_API = CORSConfig(allow_origin="*", allow_headers=["Authorization"], max_age=600)
+
+# Every request: one structured log line and one flush of its metrics.
+app.register_middleware(observability.observe, "http")
 
 
 @app.route("/.well-known/openid-configuration", methods=["GET"], cors=BROWSER_API)

@@ -67,6 +67,7 @@ class Settings:
     argon2_lanes: int
     aws_retry_attempts: int
     consent_lifetime: int = 90 * 86400
+    log_level: str = "INFO"
 
     @property
     def emulated(self) -> bool:
@@ -127,4 +128,5 @@ def get_settings() -> Settings:
         argon2_lanes=_int("ARGON2_LANES", 1),
         aws_retry_attempts=_int("AWS_RETRY_ATTEMPTS", 2),
         consent_lifetime=_int("CONSENT_LIFETIME", 90 * 86400),
+        log_level=_choice("LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR")),
     )

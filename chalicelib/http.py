@@ -27,6 +27,7 @@ from chalice import Response
 from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     NO_STORE,
@@ -180,6 +181,7 @@ def answering_errors(respond: Callable[[OAuthError], Response]) -> Callable[...,
             except Exception as exc:
                 err = from_exception(exc)
                 log_error(err, view.__name__, exc)
+                observability.note(error=err.error)
                 return respond(err)
 
         return wrapper

@@ -7,7 +7,8 @@ Decisions, from what was measured (DESIGN.md, Facts about the tools):
 * KMS returns ECDSA signatures DER-encoded; JWS needs R||S, 32 bytes each.
 * A JWK carries only the thumbprint members plus kid, alg and use, never private members.
 * One client per container, with the stage's endpoint, short timeouts and few retries, so
-  a KMS outage answers 503 quickly instead of hanging a Lambda.
+  a KMS outage answers 503 quickly instead of hanging a Lambda. Its botocore events report
+  each call to observability.py, and a call that ends throttled as KmsThrottled.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.utils import base64url_encode
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 
 # alg -> (KMS KeySpec, KMS SigningAlgorithm)
@@ -46,9 +48,19 @@ def client() -> Any:
         connect_timeout=2,
         read_timeout=5,
     )
-    return boto3.client(
+    kms = boto3.client(
         "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
     )
+    kms.meta.events.register("before-call.kms", observability.aws_call)
+    kms.meta.events.register("after-call.kms", _report_throttling)
+    return kms
+
+
+def _report_throttling(parsed: dict[str, Any], **_: Any) -> None:
+    # after-call comes once per call, after botocore's retries: a throttle that a retry
+    # absorbed is not counted, one that reached us (and became a 503) is.
+    if parsed.get("Error", {}).get("Code") == "ThrottlingException":
+        observability.count(observability.KMS_THROTTLED)
 
 
 def sign(kms_key_id: str, alg: str, message: bytes) -> bytes:
