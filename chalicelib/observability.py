@@ -114,7 +114,7 @@ def observe(request: Request, get_response: Callable[[Request], Response]) -> Re
     log.thread_safe_append_keys(**ids)
     try:
         response = get_response(request)
-        _finish(log, request, response.status_code, state)
+        _finish(log, request, response.status_code, state, ids)
         return response
     finally:
         log.thread_safe_clear_keys()
@@ -138,13 +138,16 @@ def _request_ids(request: Request) -> dict[str, str]:
     return {name: value for name, value in ids.items() if value}
 
 
-def _finish(log: Logger, request: Request, status: int, state: RequestState) -> None:
+def _finish(
+    log: Logger, request: Request, status: int, state: RequestState, ids: dict[str, str]
+) -> None:
     error = state.notes.get("error")
     if error:
         count(ERRORS, error=error)
     if status == 503:
         count(SERVICE_UNAVAILABLE)
     line = {
+        **ids,
         "route": (request.context or {}).get("resourcePath"),
         "method": request.method,
         "status": status,
