@@ -3,7 +3,8 @@
 `python -m infra.generate` after changing chalicelib/models.py; tests/test_infra.py fails
 while the committed template and the models disagree, and runs cfn-lint on it.
 The template holds the stateful resources: tables (TTL, point-in-time recovery, retained
-on stack deletion) and the two KMS signing keys behind the stage's aliases.
+on stack deletion) and the two KMS signing keys behind the stage's aliases; and, from
+alarms.py, the Lambda log groups (retention) and the alarms.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def _signing_key(name: str, spec: str) -> dict[str, Any]:
 def build() -> dict[str, Any]:
     from chalicelib.models import ALL_MODELS
     from chalicelib.tables import full_layout
+    from infra import alarms
 
     resources: dict[str, Any] = {}
     for model in ALL_MODELS:
@@ -105,11 +107,15 @@ def build() -> dict[str, Any]:
     }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "Gatehouse stateful resources: DynamoDB tables and KMS signing keys",
+        "Description": "Gatehouse stateful resources: DynamoDB tables, KMS signing keys, "
+        "log groups and alarms",
         "Parameters": {
-            "Stage": {"Type": "String", "AllowedValues": ["dev", "prod"], "Default": "dev"}
+            "Stage": {"Type": "String", "AllowedValues": ["dev", "prod"], "Default": "dev"},
+            **alarms.PARAMETERS,
         },
-        "Resources": resources,
+        "Conditions": alarms.CONDITIONS,
+        "Resources": {**resources, **alarms.resources()},
+        "Outputs": alarms.outputs(),
     }
 
 
