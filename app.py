@@ -9,11 +9,15 @@ than importing that route's own modules.
 from chalice import Chalice, CORSConfig, Rate, Response
 from chalice.app import CloudWatchEvent
 
-from chalicelib import stage_issuer
+from chalicelib import observability, stage_issuer
 from chalicelib.http import json_errors, public_json
 from chalicelib.pages import page_errors
 
-app = Chalice(app_name="gatehouse")
+# observability.py, not Chalice, configures the `gatehouse` logger (Chalice would set ERROR).
+app = Chalice(app_name="gatehouse", configure_logs=False)
+# Every request: one structured log line and one flush of its metrics (outermost); then,
+# on a stage whose ISSUER is not pinned yet, the issuer API Gateway's context names.
+app.register_middleware(observability.observe, "http")
 app.register_middleware(stage_issuer.middleware, "http")
 
 # Accept any media type so that a non-form body gets an RFC 6749 error from http.py,

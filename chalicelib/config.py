@@ -73,6 +73,7 @@ class Settings:
     argon2_lanes: int
     aws_retry_attempts: int
     consent_lifetime: int = 90 * 86400
+    log_level: str = "INFO"
 
     @property
     def issuer(self) -> str:
@@ -137,4 +138,5 @@ def get_settings() -> Settings:
         argon2_lanes=_int("ARGON2_LANES", 1),
         aws_retry_attempts=_int("AWS_RETRY_ATTEMPTS", 2),
         consent_lifetime=_int("CONSENT_LIFETIME", 90 * 86400),
+        log_level=_choice("LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR")),
     )

@@ -7,7 +7,8 @@ another media type). §2.3.1: Basic credentials are form-urlencoded before base6
 Errors (§5.2): a view decorated with `json_errors` answers every failure as RFC JSON; AWS
 faults (DynamoDB, KMS) become 503 temporarily_unavailable, anything else unexpected a
 generic server_error whose detail is only logged. `answering_errors` is the one machinery
-behind it and behind the pages' decorator (pages/).
+behind it and behind the pages' decorator (pages/); it notes the error code on the
+request's log line, which counts it in the Errors metric (observability.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from chalice import Response
 from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     NO_STORE,
@@ -180,6 +182,7 @@ def answering_errors(respond: Callable[[OAuthError], Response]) -> Callable[...,
             except Exception as exc:
                 err = from_exception(exc)
                 log_error(err, view.__name__, exc)
+                observability.note(error=err.error)
                 return respond(err)
 
         return wrapper

@@ -5,7 +5,8 @@ while the committed template and the models disagree, and runs cfn-lint on it.
 The template holds the stateful resources: tables (TTL, point-in-time recovery), the two
 KMS signing keys behind the stage's aliases and the envelope key. Every one of them, aliases
 included, is retained on stack deletion or replacement, and every key carries the
-`gatehouse:stage` tag by which IAM grants it (chalicelib/signing/kms.py, STAGE_TAG).
+`gatehouse:stage` tag by which IAM grants it (chalicelib/signing/kms.py, STAGE_TAG). From
+alarms.py: the Lambda log groups (retention, retained too) and the alarms.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def _signing_key(name: str, spec: str) -> dict[str, Any]:
 def build() -> dict[str, Any]:
     from chalicelib.models import ALL_MODELS
     from chalicelib.tables import full_layout
+    from infra import alarms
 
     resources: dict[str, Any] = {}
     for model in ALL_MODELS:
@@ -111,11 +113,15 @@ def build() -> dict[str, Any]:
     resources["EnvelopeKeyAlias"] = _alias("envelope", "EnvelopeKey")
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "Gatehouse stateful resources: DynamoDB tables and KMS signing keys",
+        "Description": "Gatehouse stateful resources: DynamoDB tables, KMS signing keys, "
+        "log groups and alarms",
         "Parameters": {
-            "Stage": {"Type": "String", "AllowedValues": ["dev", "prod"], "Default": "dev"}
+            "Stage": {"Type": "String", "AllowedValues": ["dev", "prod"], "Default": "dev"},
+            **alarms.PARAMETERS,
         },
-        "Resources": resources,
+        "Conditions": alarms.CONDITIONS,
+        "Resources": {**resources, **alarms.resources()},
+        "Outputs": alarms.outputs(),
     }
 
 

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import pkce
+from chalicelib import observability, pkce
 from chalicelib.errors import (
     InvalidRequest,
     RequestNotSupported,
@@ -77,6 +77,7 @@ class AuthorizationRequest:
 
 def client_redirect(params: Params) -> ClientRedirect:
     """The client and the redirect URI; raises (-> error page) unless both are trustworthy."""
+    observability.note(client_id=params.get("client_id"))
     client = clients.get_client(params.get("client_id") or "")
     if client is None:
         raise InvalidRequest("Unknown or missing client_id")

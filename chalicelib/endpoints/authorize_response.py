@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chalice import Response
 
-from chalicelib import pages
+from chalicelib import observability, pages
 from chalicelib.config import get_settings
 from chalicelib.endpoints.authorize_request import AuthorizationRequest, ClientRedirect
 from chalicelib.errors import OAuthError
@@ -64,6 +64,9 @@ def respond(auth: AuthorizationRequest, session: Session, user: User) -> Respons
             code=code,
             extra_claims=users.claims_for(user, auth.scopes) if only_id_token else None,
         )
+    if "access_token" in fields or "id_token" in fields:
+        # Front-channel tokens (implicit and hybrid) are counted under the implicit grant.
+        observability.count(observability.TOKENS_ISSUED, grant_type="implicit")
     return deliver(auth.redirect, fields)
 
 
@@ -84,6 +87,7 @@ def _code_grant(auth: AuthorizationRequest, session: Session) -> authorization_c
 
 def error(redirect: ClientRedirect, err: OAuthError) -> Response:
     """An error back to the client (RFC 6749 §4.1.2.1), with state and iss."""
+    observability.note(error=err.error)
     return deliver(redirect, err.body())
 
 

@@ -2,22 +2,20 @@
 
 One `rotation.tick()` per invocation: every due step for every algorithm, each safe to
 repeat, so a retried or overlapping invocation changes nothing. One JSON line in the log
-says what moved; a DynamoDB or KMS fault propagates, so Lambda counts the invocation as
+(through observability's Logger, so it is written at LOG_LEVEL, not Chalice's ERROR) says
+what moved; a DynamoDB or KMS fault propagates, so Lambda counts the invocation as
 failed (and its error metric shows it), and the next hour tries again.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
+from chalicelib import observability
 from chalicelib.signing import rotation
-
-logger = logging.getLogger("gatehouse")
 
 
 def run(event: dict[str, Any]) -> dict[str, Any]:
     summary = rotation.tick()
-    logger.info(json.dumps({"event": "key_rotation", **summary}, separators=(",", ":")))
+    observability.logger().info({"event": "key_rotation", **summary})
     return summary

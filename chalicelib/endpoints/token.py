@@ -2,6 +2,7 @@
 
 parse form (duplicates rejected) -> authenticate client -> grant type supported ->
 grant type allowed for this client -> the grant -> no-store JSON response (§5.1).
+The request's log line names the grant_type; a grant that answers counts TokensIssued.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from types import ModuleType
 from chalice import Response
 from chalice.app import Request
 
+from chalicelib import observability
 from chalicelib.errors import UnsupportedGrantType
 from chalicelib.grants import GRANTS
 from chalicelib.http import form_params, json_response
@@ -21,9 +23,12 @@ def handle(request: Request) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
     grant_type = params.require("grant_type")
+    observability.note(grant_type=grant_type)
     grant = supported_grant(grant_type)
     client.require_grant(grant_type)
-    return json_response(grant.handle(params, client))
+    body = grant.handle(params, client)
+    observability.count(observability.TOKENS_ISSUED, grant_type=grant_type)
+    return json_response(body)
 
 
 def supported_grant(grant_type: str) -> ModuleType:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chalice.app import Request
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClient, InvalidRequest, UnauthorizedClient
 from chalicelib.http import Params, basic_credentials
@@ -123,6 +124,7 @@ def authenticate(request: Request, params: Params) -> Client:
     basic = basic_credentials(request)
     form_secret = params.get("client_secret")
     form_id = params.get("client_id")
+    observability.note(client_id=basic[0] if basic else form_id)
     if basic and form_secret:
         raise InvalidRequest("Use exactly one client authentication method")
     if basic:

@@ -10,7 +10,8 @@ Decisions:
 * Usernames are counted by SHA-256, so the counters table holds no usernames.
 * A key already at its limit is refused without a password check and without another
   count. Otherwise the attempt is counted (one atomic ADD) before the password is checked,
-  so parallel guesses cannot all pass as under the limit.
+  so parallel guesses cannot all pass as under the limit. Every refused attempt counts one
+  Lockouts metric (observability.py).
 * A right password (for an enabled user) clears the username's count and takes back its
   own count from the address's, so the address keeps the failures of others.
 * An unknown user, a wrong password and a disabled account are one outcome (`user` None),
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.opaque import sha256_hex
 from chalicelib.records import ratelimit, users
@@ -45,9 +47,9 @@ def attempt(username: str, password: str, source_ip: str) -> Attempt:
         (PER_USER, sha256_hex(username), settings.password_user_failure_limit),
         (PER_SOURCE, ratelimit.source_subject(source_ip), settings.password_ip_failure_limit),
     ]
-    if any(ratelimit.is_limited(kind, subject, limit) for kind, subject, limit in limits):
-        return Attempt(None, locked=True)
-    if ratelimit.charge(limits, settings.password_failure_window):
+    locked = any(ratelimit.is_limited(kind, subject, limit) for kind, subject, limit in limits)
+    if locked or ratelimit.charge(limits, settings.password_failure_window):
+        observability.count(observability.LOCKOUTS)
         return Attempt(None, locked=True)
     user = users.get_user(username)
     matches = users.check_password(password, user.password_hash if user else None)

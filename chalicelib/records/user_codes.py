@@ -12,8 +12,9 @@ RFC 8628 §6.1 (user code recommendations) and §5.1 (user code brute forcing). 
   the limit. After `USER_CODE_MAX_FAILURES` (5) wrong codes from one IP within
   `USER_CODE_FAILURE_WINDOW` (600 s, fixed from the first failure) every entry from that IP,
   right or wrong, gets the same refusal until the window passes: a limited caller learns
-  nothing about which codes exist. Wrong codes are also counted in total and logged; the
-  total is not enforced, since a global lock would let one attacker shut everyone out.
+  nothing about which codes exist. Wrong codes are also counted in total, logged, and
+  reported as the WrongUserCodes metric; the total is not enforced, since a global lock
+  would let one attacker shut everyone out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.errors import AccessDenied, InvalidRequest
 from chalicelib.records import ratelimit
@@ -78,6 +80,7 @@ def record_lookup(source_ip: str, *, found: bool) -> None:
     if found:
         ratelimit.refund(PER_IP, _subject(source_ip))
         return
+    observability.count(observability.WRONG_USER_CODES)
     total = ratelimit.record_failure(TOTAL, "all", get_settings().user_code_failure_window)
     logger.warning("wrong user code from %s (%d wrong in this window overall)", source_ip, total)
 

@@ -12,7 +12,8 @@ Decisions, from what was measured (DESIGN.md, Facts about the tools):
 * moto's ScheduleKeyDeletion takes only a bare key id (an ARN raises inside moto), so
   `schedule_deletion` passes the id; AWS takes either.
 * One client per container, with the stage's endpoint, short timeouts and few retries, so
-  a KMS outage answers 503 quickly instead of hanging a Lambda.
+  a KMS outage answers 503 quickly instead of hanging a Lambda. Its botocore events report
+  each call to observability.py, and a call that ends throttled as KmsThrottled.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.utils import base64url_encode
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 
 # alg -> (KMS KeySpec, KMS SigningAlgorithm)
@@ -54,7 +56,17 @@ def client() -> Any:
         read_timeout=5,
     )
     # The region is boto3's own choice (AWS_REGION, AWS_DEFAULT_REGION, then the profile).
-    return boto3.client("kms", endpoint_url=settings.endpoint_url, config=config)
+    kms = boto3.client("kms", endpoint_url=settings.endpoint_url, config=config)
+    kms.meta.events.register("before-call.kms", observability.aws_call)
+    kms.meta.events.register("after-call.kms", _report_throttling)
+    return kms
+
+
+def _report_throttling(parsed: dict[str, Any], **_: Any) -> None:
+    # after-call comes once per call, after botocore's retries: a throttle that a retry
+    # absorbed is not counted, one that reached us (and became a 503) is.
+    if parsed.get("Error", {}).get("Code") == "ThrottlingException":
+        observability.count(observability.KMS_THROTTLED)
 
 
 def sign(kms_key_id: str, alg: str, message: bytes) -> bytes:

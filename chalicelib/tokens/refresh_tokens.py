@@ -11,11 +11,11 @@ Decisions:
   token is unused and live (update: used_at, successor), the new token is new (put). Of
   racing rotations exactly one commits; a rotation racing a revocation either commits
   before it (and its successor dies with the family) or fails.
-* A rotated token presented again revokes the family, unless it comes within
-  `REFRESH_GRACE_SECONDS` of its rotation and the successor is still unused: then it gets
-  that same successor. To hand it out again without storing it, the successor is
-  HMAC-SHA256(old token, nonce) with a random nonce kept on the old record; neither the
-  record (hashes and nonce) nor the old token alone yields it.
+* A rotated token presented again revokes the family (and counts RefreshReuseDetected),
+  unless it comes within `REFRESH_GRACE_SECONDS` of its rotation and the successor is still
+  unused: then it gets that same successor. To hand it out again without storing it, the
+  successor is HMAC-SHA256(old token, nonce) with a random nonce kept on the old record;
+  neither the record (hashes and nonce) nor the old token alone yields it.
 * Only the client a token was issued to may use, revoke or introspect it.
 """
 
@@ -30,6 +30,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidGrant, TemporarilyUnavailable
 from chalicelib.models import RefreshFamilyModel, RefreshTokenModel, now, transact_write
@@ -97,7 +98,7 @@ def load(token: str, client: Client) -> RefreshTokenModel:
     if not record.is_live(at) or not refresh_families.is_live(record.family_id, at):
         raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="expired or revoked family")
     if record.used_at is not None and not _in_grace(record, at):
-        refresh_families.revoke(record.family_id, "reuse")
+        _reuse_detected(record.family_id)
         raise InvalidGrant(
             INVALID_REFRESH_TOKEN, detail="rotated refresh token reused; family revoked"
         )
@@ -124,7 +125,7 @@ def rotate(record: RefreshTokenModel, token: str) -> str:
         if fresh is None:
             raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="refresh token vanished")
         if fresh.used_at is not None and not _in_grace(fresh, now()):
-            refresh_families.revoke(fresh.family_id, "reuse")
+            _reuse_detected(fresh.family_id)
             raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="concurrent reuse; family revoked")
         record = fresh
     raise TemporarilyUnavailable(detail="refresh rotation kept conflicting")
@@ -171,9 +172,15 @@ def _grace_successor(record: RefreshTokenModel, token: str) -> str:
     if following is None or following.token_hash != record.successor_hash:
         raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="successor missing")
     if following.used_at is not None or not refresh_families.is_live(record.family_id, at):
-        refresh_families.revoke(record.family_id, "reuse")
+        _reuse_detected(record.family_id)
         raise InvalidGrant(INVALID_REFRESH_TOKEN, detail="successor already used; family revoked")
     return successor
+
+
+def _reuse_detected(family_id: str) -> None:
+    """RFC 9700 §4.14.2: a rotated token came back, so someone holds a copy: end the grant."""
+    refresh_families.revoke(family_id, "reuse")
+    observability.count(observability.REFRESH_REUSE_DETECTED)
 
 
 def describe(token: str, client: Client) -> dict[str, Any] | None:

@@ -102,10 +102,11 @@ def requests_of(call: dict[str, Any], kms_facts: Any) -> list[Request]:
         for name in ("KeySpec", "KeyUsage"):
             if name in params:
                 context[f"kms:{name}"] = params[name]
-        if "KeyId" not in params:  # CreateKey names no key; tagging at creation is authorized
-            requests = [Request(f"kms:{operation}", "*", context)]  # as kms:TagResource too
-            if params.get("Tags"):
-                requests.append(Request("kms:TagResource", "*", context))
+        if "KeyId" not in params:  # CreateKey names no key. Tags given at creation need
+            requests = [Request(f"kms:{operation}", "*", context)]  # kms:TagResource on
+            if params.get("Tags"):  # every key of the account and region (AWS KMS guide)
+                every_key = f"arn:aws:kms:{region}:{ACCOUNT}:key/*"
+                requests.append(Request("kms:TagResource", every_key, context))
             return requests
         arn, tags = kms_facts(params["KeyId"])
         context.update({f"aws:ResourceTag/{k}": v for k, v in tags.items()})

@@ -50,8 +50,9 @@ def test_jwks_serves_the_registered_keys(http: LambdaHttp, operator: Any) -> Non
     assert served == {key["kid"] for key in operator.registered}
 
 
-def test_client_credentials_token_verifies(http: LambdaHttp, operator: Any) -> None:
+def test_client_credentials_token_verifies(http: LambdaHttp, api: Function, operator) -> None:
     service = operator.service
+    api.new_logs()
     response = post_form(
         http,
         "/token",
@@ -61,6 +62,21 @@ def test_client_credentials_token_verifies(http: LambdaHttp, operator: Any) -> N
     assert response.status_code == 200, response.body
     claims = verify(http, json.loads(response.body)["access_token"], "urn:gatehouse:api")
     assert claims["client_id"] == service["client_id"] and claims["scope"] == "api:read"
+
+
+def test_each_request_leaves_one_json_line_and_its_metrics_in_the_log(http, api, operator):
+    service = operator.service
+    api.new_logs()
+    form = {"grant_type": "client_credentials", "scope": "api:read"}
+    post_form(http, "/token", form, basic(service["client_id"], service["client_secret"]))
+    printed = [json.loads(line) for line in api.new_logs().splitlines() if line.startswith("{")]
+    (line,) = [p for p in printed if p.get("message") == "request"]
+    assert (line["route"], line["status"], line["outcome"]) == ("/token", 200, "ok")
+    assert line["client_id"] == service["client_id"]
+    assert line["grant_type"] == "client_credentials" and line["aws_calls"] >= 1
+    (metrics,) = [p for p in printed if "_aws" in p]
+    assert metrics["TokensIssued"] == 1.0 and metrics["stage"] == STAGE
+    assert service["client_secret"] not in json.dumps(printed)
 
 
 def test_code_flow_through_the_login_and_consent_pages(http: LambdaHttp, operator: Any) -> None:

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterator
 
 import pytest
 from chalice.test import Client as ChaliceClient
 
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines: list[dict] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(record.getMessage()))
+from tests.helpers.observed import JsonLogs, json_logs
 
 
 @pytest.fixture
-def logged() -> Iterator[Lines]:
-    """What reaches the app's logger at INFO. Chalice stops it propagating to caplog and, as
-    the app loads, sets it to ERROR (DESIGN.md, Facts): load the app first."""
-    from app import app
-
-    logger = app.log
-    handler, level = Lines(), logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+def logged() -> Iterator[JsonLogs]:
+    """What the function writes to its log at the default LOG_LEVEL (no level set here)."""
+    with json_logs() as logs:
+        yield logs
 
 
 def test_scheduled_rotate_keys_runs_a_tick_through_the_app_and_logs_one_summary(aws, clock, logged):
@@ -46,7 +29,8 @@ def test_scheduled_rotate_keys_runs_a_tick_through_the_app_and_logs_one_summary(
         second = client.lambda_.invoke("rotate_keys", event).payload
     assert {entry["alg"] for entry in first["keys"] if entry["staged"]} == {"RS256", "ES256"}
     assert not any(entry["staged"] for entry in second["keys"])
-    assert logged.lines == [{"event": "key_rotation", **first}, {"event": "key_rotation", **second}]
+    summaries = [line["message"] for line in logged.parsed()]
+    assert summaries == [{"event": "key_rotation", **first}, {"event": "key_rotation", **second}]
 
 
 def test_rotate_keys_is_scheduled_hourly():
