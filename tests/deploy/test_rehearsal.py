@@ -75,7 +75,7 @@ def test_each_request_leaves_one_json_line_and_its_metrics_in_the_log(http, api,
     assert line["client_id"] == service["client_id"]
     assert line["grant_type"] == "client_credentials" and line["aws_calls"] >= 1
     (metrics,) = [p for p in printed if "_aws" in p]
-    assert metrics["TokensIssued"] == 1.0 and metrics["stage"] == STAGE
+    assert metrics["TokensIssued"] == [1.0] and metrics["stage"] == STAGE
     assert service["client_secret"] not in json.dumps(printed)
 
 
