@@ -64,10 +64,14 @@ def respond(auth: AuthorizationRequest, session: Session, user: User) -> Respons
             code=code,
             extra_claims=users.claims_for(user, auth.scopes) if only_id_token else None,
         )
-    if "access_token" in fields or "id_token" in fields:
-        # Front-channel tokens (implicit and hybrid) are counted under the implicit grant.
-        observability.count(observability.TOKENS_ISSUED, grant_type="implicit")
+    _count_front_channel(fields)
     return deliver(auth.redirect, fields)
+
+
+def _count_front_channel(fields: dict[str, str]) -> None:
+    """Tokens sent from /authorize (implicit and hybrid) count under the implicit grant."""
+    if "access_token" in fields or "id_token" in fields:
+        observability.count(observability.TOKENS_ISSUED, grant_type="implicit")
 
 
 def _code_grant(auth: AuthorizationRequest, session: Session) -> authorization_codes.CodeGrant:

@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from tests.deploy.conftest import Function
+from tests.deploy.runtime import Function
 from tests.helpers.lambda_events import EXECUTE_API, body_text, rest_event
 
 ISSUER = f"https://{EXECUTE_API}/api"

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from infra import deploy
-from tests.deploy.conftest import STAGE, Emulator, template_for_moto
+from tests.deploy.conftest import Emulator, template_for_moto
+from tests.deploy.runtime import STAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +58,16 @@ def test_a_deleted_stack_whose_tables_were_kept_is_not_created_over_them(emulato
         deploy.deploy_stack(cloudformation, "prod", {}, dynamodb)
     with pytest.raises(cloudformation.exceptions.ClientError):
         cloudformation.describe_stacks(StackName="gatehouse-prod")
+
+
+def test_the_created_stack_keeps_everything_that_holds_state(emulator: Emulator, infra_stack):
+    body = emulator.client("cloudformation").get_template(StackName=deploy.stack_name(STAGE))
+    template = body["TemplateBody"]
+    resources = (json.loads(template) if isinstance(template, str) else template)["Resources"]
+    stateful = {"AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::KMS::Alias", "AWS::Logs::LogGroup"}
+    held = [r for r in resources.values() if r["Type"] in stateful]
+    assert {r["Type"] for r in held} == stateful
+    assert all(r.get("DeletionPolicy") == "Retain" for r in held)
 
 
 def test_the_template_fits_in_a_cloudformation_request() -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.deploy.conftest import DEVICE_GRANT, ROOT, STAGE, Artifact, Function
+from tests.deploy.conftest import DEVICE_GRANT, ROOT
 from tests.deploy.lambda_http import ISSUER, LambdaHttp, verify
+from tests.deploy.runtime import STAGE, Artifact, Function
 from tests.helpers.browser import Browser, hidden_fields
 from tests.helpers.forms import PASSWORD, basic, post_form
 from tests.helpers.oidc import REDIRECT, answer, authorize, pkce_pair

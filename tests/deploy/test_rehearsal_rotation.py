@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from tests.deploy import iam
-from tests.deploy.conftest import ROOT, STAGE, Artifact, Emulator, Function, start_function
+from tests.deploy.conftest import ROOT, Emulator
 from tests.deploy.lambda_http import LambdaHttp, verify
+from tests.deploy.runtime import STAGE, Artifact, Function, start_function
 from tests.helpers.forms import basic, post_form
 
 DAY = 86400
@@ -48,7 +49,7 @@ def rotate(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Function]:
     log = tmp_path_factory.mktemp("rotate") / "rotate.log"
-    function = start_function(artifact, runtime_root, emulator, ".rotate_keys", log)
+    function = start_function(artifact, runtime_root, emulator.endpoint_url, ".rotate_keys", log)
     yield function
     function.stop()
 
@@ -56,7 +57,9 @@ def rotate(
 def fresh_api(artifact: Artifact, runtime: Path, emulator: Emulator, tmp: Path) -> LambdaHttp:
     """A cold container: it reads the key set anew, as every container does within
     KEYS_CACHE_SECONDS."""
-    return LambdaHttp(start_function(artifact, runtime, emulator, ".app", tmp / "api.log"))
+    return LambdaHttp(
+        start_function(artifact, runtime, emulator.endpoint_url, ".app", tmp / "api.log")
+    )
 
 
 def set_back(emulator: Emulator, state: str, attribute: str, seconds: int) -> None:
