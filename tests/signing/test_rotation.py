@@ -57,8 +57,10 @@ def rotate_fully(clock) -> tuple[str, str]:
 
 
 def test_tick_stages_a_next_key_once_the_active_key_is_key_rotation_days_old(aws, clock):
-    from chalicelib.signing import rotation
+    from chalicelib.signing import keys, rotation
 
+    active = keys.active_key("RS256")  # provisioned when the session began, not at `clock`
+    clock.at = float(active.activated_at or active.created_at)
     clock.advance(ROTATION_DUE - 60)
     assert summary(rotation.tick())["staged"] is None
     clock.advance(60)
