@@ -31,9 +31,10 @@ class Browser:
         self.http = http
         self.issuer = issuer
         self.cookies: dict[str, str] = {}
+        self.extra_headers: dict[str, str] = {}  # sent with every request
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = dict(extra or {})
+        headers = {**self.extra_headers, **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         return headers
