@@ -195,3 +195,26 @@ def test_tokens_in_the_front_channel_need_the_clients_consent_to_it(browser, web
     assert urlsplit(response.headers["Location"]).netloc == "app.example"
     assert "access_token" not in response.headers["Location"]
     assert answer(response)["error"] in ("unauthorized_client", "unsupported_response_type")
+
+
+def test_a_front_channel_access_token_is_bound_to_the_id_token(browser, make_client, user):
+    """§4.6 (access token injection): with tokens in the front channel, the ID token's
+    `at_hash` binds the access token and `nonce` binds the request, so a client can tell
+    an injected token from its own."""
+    import jwt
+
+    from tests.helpers.oidc import left_half_sha256
+
+    client, _ = make_client(
+        name="Hybrid app",
+        grant_types=["authorization_code", "implicit"],
+        redirect_uris=[WEB_REDIRECT],
+        response_types=["id_token token"],
+        allow_tokens_via_browser=True,
+        scope="openid api:read",
+    )
+    params = code_request(client, WEB_REDIRECT, response_type="id_token token", nonce="n-46")
+    result = answer(authorize(browser, **params))
+    id_claims = jwt.decode(result["id_token"], options={"verify_signature": False})
+    assert id_claims["at_hash"] == left_half_sha256(result["access_token"])
+    assert id_claims["nonce"] == "n-46"
