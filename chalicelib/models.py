@@ -97,6 +97,8 @@ class ClientModel(Model):
     id_token_signed_response_alg = UnicodeAttribute(default="RS256")
     access_token_lifetime = NumberAttribute(null=True)
     created_at = NumberAttribute(default=now)
+    # RFC 8707 resource indicators the client may ask tokens for (records/clients.py)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)
 
 
 class SubIndex(GlobalSecondaryIndex):
