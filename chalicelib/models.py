@@ -136,6 +136,7 @@ class AuthorizationCodeModel(Expiring):
     issued_exp = NumberAttribute(null=True)
     redirect_uri_given = BooleanAttribute(default=True)
     refresh_family_id = UnicodeAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
 
 
 class UserCodeIndex(GlobalSecondaryIndex):
@@ -156,6 +157,7 @@ class DeviceCodeModel(Expiring):
     interval = NumberAttribute()
     last_poll_at = NumberAttribute(default=0)
     issued_at = NumberAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
 
 
 class RefreshTokenModel(Expiring):
@@ -183,6 +185,7 @@ class RefreshFamilyModel(Expiring):
     created_at = NumberAttribute(default=now)
     revoked_at = NumberAttribute(null=True)
     revoked_reason = UnicodeAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
 
 
 class SessionModel(Expiring):
