@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--can-introspect", action="store_true")
     create.add_argument("--id-token-alg", choices=["RS256", "ES256"], default="RS256")
     create.add_argument("--access-token-lifetime", type=int)
+    create.add_argument("--resource", action="append", default=[], dest="resources")
     for verb in ("show", "delete", "rotate-secret"):
         client.add_parser(verb).add_argument("client_id")
     client.add_parser("list")
@@ -98,6 +99,7 @@ def _client(args: argparse.Namespace) -> Any:
             can_introspect=args.can_introspect,
             id_token_signed_response_alg=args.id_token_alg,
             access_token_lifetime=args.access_token_lifetime,
+            resources=args.resources,
         )
         view = registration.describe(client)
         return {**view, "client_secret": secret} if secret else view

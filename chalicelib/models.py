@@ -97,6 +97,8 @@ class ClientModel(Model):
     id_token_signed_response_alg = UnicodeAttribute(default="RS256")
     access_token_lifetime = NumberAttribute(null=True)
     created_at = NumberAttribute(default=now)
+    # RFC 8707 resource indicators the client may ask tokens for (records/clients.py)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)
 
 
 class SubIndex(GlobalSecondaryIndex):
@@ -134,6 +136,7 @@ class AuthorizationCodeModel(Expiring):
     issued_exp = NumberAttribute(null=True)
     redirect_uri_given = BooleanAttribute(default=True)
     refresh_family_id = UnicodeAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
 
 
 class UserCodeIndex(GlobalSecondaryIndex):
@@ -154,6 +157,7 @@ class DeviceCodeModel(Expiring):
     interval = NumberAttribute()
     last_poll_at = NumberAttribute(default=0)
     issued_at = NumberAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
 
 
 class RefreshTokenModel(Expiring):
@@ -181,6 +185,7 @@ class RefreshFamilyModel(Expiring):
     created_at = NumberAttribute(default=now)
     revoked_at = NumberAttribute(null=True)
     revoked_reason = UnicodeAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
 
 
 class SessionModel(Expiring):

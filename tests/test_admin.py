@@ -77,6 +77,8 @@ def test_list_and_delete(aws):
         ("--grant-type", "authorization_code", "--redirect-uri", "http://evil.example/cb"),
         ("--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb#x"),
         ("--grant-type", "client_credentials", "--auth-method", "private_key_jwt"),
+        ("--grant-type", "client_credentials", "--resource", "https://rs.example/#frag"),
+        ("--grant-type", "client_credentials", "--resource", "/relative"),
     ],
 )
 def test_invalid_client_metadata_exits_2_with_a_message(aws, args):
@@ -137,3 +139,17 @@ def test_generated_client_ids_are_hex_so_a_command_line_never_reads_one_as_an_op
     ids = {create()["client_id"] for _ in range(20)}
     assert len(ids) == 20
     assert all(re.fullmatch(r"[0-9a-f]{32}", client_id) for client_id in ids)
+
+
+def test_client_resources_are_stored_and_shown_and_default_to_the_default_audience(http, aws):
+    """RFC 8707 §2: `--resource` (repeatable) names what the client may ask tokens for."""
+    orders, billing = "https://orders.example/", "https://billing.example/"
+    created = create("--resource", orders, "--resource", billing)
+    code, shown = admin("client", "show", created["client_id"])
+    assert code == 0 and shown["resources"] == [orders, billing]
+    assert admin("client", "show", create()["client_id"])[1]["resources"] == ["urn:gatehouse:api"]
+    auth = basic(created["client_id"], created["client_secret"])
+    grant = {"grant_type": "client_credentials", "resource": billing}
+    assert post_form(http, "/token", grant, auth).status_code == 200
+    grant["resource"] = "https://payroll.example/"
+    assert post_form(http, "/token", grant, auth).status_code == 400

@@ -133,6 +133,7 @@ def consent_page(
         client_name=auth.client.name,
         username=session.username,
         scopes=[consents.describe(s) for s in auth.scope.split()],
+        resources=auth.resources,
         hidden=carried(auth.params, fresh_login=True),
         csrf_token=cookies.csrf_token(browser, CSRF_FORM),
         redirect_host=urlsplit(auth.redirect.redirect_uri).netloc or auth.redirect.redirect_uri,

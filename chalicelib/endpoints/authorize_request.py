@@ -6,7 +6,9 @@ match of a registered one (loopback any port, RFC 8252 §7.3) raises, and the ca
 the error page (§4.1.2.1: never redirect). Step two (`validate`) raises errors that go back
 to the client. Decisions: duplicated parameters are refused before step one (error page);
 unknown parameters are ignored; `request`/`request_uri` are unsupported (OIDC Core §6);
-`select_account` is treated as `login`; an unknown prompt value is invalid_request.
+`select_account` is treated as `login`; an unknown prompt value is invalid_request;
+`resource` (RFC 8707 §2, repeatable) must be among the client's resources (invalid_target)
+and is carried through login and consent to the code (no resource: DEFAULT_AUDIENCE).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from chalicelib.errors import (
     UnauthorizedClient,
     UnsupportedResponseType,
 )
-from chalicelib.grants.common import resolve_scope
+from chalicelib.grants.common import granted_resources, resolve_scope
 from chalicelib.http import Params
 from chalicelib.records import clients
 from chalicelib.records.clients import Client
@@ -65,6 +67,7 @@ class AuthorizationRequest:
     login_hint: str | None
     hint_sub: str | None
     params: Params
+    resources: tuple[str, ...] = ()
 
     @property
     def client(self) -> Client:
@@ -111,6 +114,7 @@ def validate(params: Params, redirect: ClientRedirect) -> AuthorizationRequest:
     response_type = _response_type(params, client)
     _check_mode(params, response_type)
     scope = resolve_scope(params.get("scope"), client.scopes, default=client.scope)
+    resources = granted_resources(params, client)
     openid = "openid" in scope.split()
     if "id_token" in response_type and not openid:
         raise InvalidRequest("response_type id_token needs the openid scope")
@@ -131,6 +135,7 @@ def validate(params: Params, redirect: ClientRedirect) -> AuthorizationRequest:
         login_hint=_bounded(params, "login_hint"),
         hint_sub=verify_id_token_hint(hint)["sub"] if hint else None,
         params=params,
+        resources=resources,
     )
 
 
@@ -223,4 +228,4 @@ def carried(params: Params, *, fresh_login: bool = False) -> list[tuple[str, str
             if not value:
                 continue
         pairs.append((name, value))
-    return pairs
+    return pairs + [("resource", value) for value in params.repeated.get("resource", [])]

@@ -4,8 +4,10 @@ RFC 6749 §4.1.2/§4.2.2, OAuth 2.0 Multiple Response Type Encoding Practices (q
 fragment), OAuth 2.0 Form Post Response Mode, RFC 9207 (`iss` in every response, errors
 too), OIDC Core §3.3.2.5 (hybrid). Decisions: query only for `code`; form_post is an
 auto-submitting page whose button works without JavaScript; redirects are 302 with
-`no-store` and no Referer. Profile and email claims go in the ID token only when it is the
-only thing returned (`response_type=id_token`); otherwise the client reads userinfo.
+`no-store` and no Referer. A front-channel access token is for every resource granted
+(RFC 8707 §2; DEFAULT_AUDIENCE when none was asked). Profile and email claims go in the
+ID token only when it is the only thing returned (`response_type=id_token`); otherwise
+the client reads userinfo.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from chalicelib import observability, pages
 from chalicelib.config import get_settings
 from chalicelib.endpoints.authorize_request import AuthorizationRequest, ClientRedirect
 from chalicelib.errors import OAuthError
+from chalicelib.grants.common import aud_claim
 from chalicelib.models import now
 from chalicelib.records import authorization_codes, users
 from chalicelib.records.sessions import Session
@@ -40,7 +43,7 @@ def respond(auth: AuthorizationRequest, session: Session, user: User) -> Respons
             client=auth.client,
             sub=session.sub,
             scope=auth.scope,
-            audience=get_settings().default_audience,
+            audience=aud_claim(auth.resources),
             auth_time=session.auth_time,
             now=at,
         )
@@ -86,6 +89,7 @@ def _code_grant(auth: AuthorizationRequest, session: Session) -> authorization_c
         nonce=auth.nonce,
         code_challenge=auth.code_challenge,
         code_challenge_method=auth.code_challenge_method,
+        resources=auth.resources,
     )
 
 

@@ -2,9 +2,10 @@
 
 GET /device[?user_code=] -> sign in first (the login page returns here with the code) ->
 the code form, prefilled from the query. POST /device without `decision` -> look the code
-up -> the confirmation page (the client's name, the scopes, the code to compare, and the
-warning of §5.4: continue only for a device in your hands). POST with `decision` ->
-approve or deny, bound to the signed-in user, once (records/device_codes.decide).
+up -> the confirmation page (the client's name, the scopes, the resources the tokens will
+be for (RFC 8707), the code to compare, and the warning of §5.4: continue only for a
+device in your hands). POST with `decision` -> approve or deny, bound to the signed-in
+user, once (records/device_codes.decide).
 Decisions:
 * GET never looks a code up, so following a link changes nothing and costs no tries;
   the person always presses Continue and then Approve (§5.4, remote phishing).
@@ -132,5 +133,6 @@ def _confirm(browser: Browser, session: Session, record: DeviceCode) -> Response
         user_code=user_codes.display(record.user_code),
         client_name=client.name if client else record.client_id,
         scopes=record.scope.split(),
+        resources=list(record.resources or ()),
         username=session.username,
     )

@@ -1,8 +1,9 @@
 """The device authorization endpoint, RFC 8628 §3.1-3.2, as a straight line of steps.
 
 parse form -> authenticate client (as at /token; public clients with `none`) -> client
-registered for the device grant -> scope within the client's -> new device code ->
-no-store JSON. Decisions: an omitted scope means the client's registered scope;
+registered for the device grant -> scope within the client's -> resources (RFC 8707 §2)
+within the client's, else invalid_target -> new device code -> no-store JSON. Decisions:
+an omitted scope means the client's registered scope (no resource: DEFAULT_AUDIENCE);
 `verification_uri_complete` carries the user code so a QR code can prefill the page.
 """
 
@@ -16,7 +17,7 @@ from chalice.app import Request
 
 from chalicelib.config import get_settings
 from chalicelib.grants import device_code
-from chalicelib.grants.common import resolve_scope
+from chalicelib.grants.common import granted_resources, resolve_scope
 from chalicelib.http import form_params, json_response
 from chalicelib.records import clients, device_codes
 
@@ -26,7 +27,8 @@ def handle(request: Request) -> Response:
     client = clients.authenticate(request, params)
     client.require_grant(device_code.GRANT_TYPE)
     scope = resolve_scope(params.get("scope"), client.scopes, default=client.scope)
-    started = device_codes.start(client, scope)
+    resources = granted_resources(params, client)
+    started = device_codes.start(client, scope, resources)
     return json_response(response_body(started))
 
 

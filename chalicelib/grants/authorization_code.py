@@ -39,8 +39,9 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         client,
         sub=record.sub,
         scope=record.scope,
-        audience=audience(params),
+        audience=audience(params, tuple(record.resources or ())),
         auth_time=int(record.auth_time),
+        resources=tuple(record.resources or ()),
         nonce=record.nonce,
         sid=record.session_id,
     )

@@ -3,9 +3,15 @@
 RFC 6749 §3.3 (scope), §5.1 (the response), RFC 8707 §2 (resource indicators), OIDC Core
 §3.1.3.3 and §12.2 (ID tokens at /token). Decisions:
 * An omitted scope means the client's registered scope; a requested scope must be a subset.
-* `resource` values must be absolute URIs without a fragment and become the token's `aud`;
-  together they may take at most MAX_AUDIENCE_BYTES as JSON, so the token stays under KMS's
-  signing limit. Without one, `aud` is `DEFAULT_AUDIENCE`.
+* `resource` (RFC 8707 §2, RFC 9700 §4.10): values must be absolute URIs without a
+  fragment, together at most MAX_AUDIENCE_BYTES as JSON (the token stays under KMS's
+  signing limit), and among what may be asked for, else invalid_target. /authorize,
+  /device_authorization, client_credentials and password grant what is asked within the
+  client's registered resources (`granted_resources`); nothing asked grants
+  `DEFAULT_AUDIENCE`. At /token a token's `aud` is chosen within that grant (`audience`):
+  the code's, the device code's or the refresh family's resources, all of them when none
+  is asked. The grant is stored with the code, device code and refresh family (`mint`'s
+  `resources`), so a refresh token keeps what was granted, not what one token narrowed to.
 * `mint` is the one place a grant's tokens are made: the refresh-family decision, the
   access token (carrying the family), the ID token when `openid` was granted to a person,
   and the refresh token. Everything is minted before the grant's one-time write (code
@@ -17,13 +23,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidScope, InvalidTarget
 from chalicelib.http import Params
 from chalicelib.models import now
-from chalicelib.records.clients import Client
+from chalicelib.records.clients import Client, is_resource_uri
 from chalicelib.tokens import refresh_families, refresh_tokens
 from chalicelib.tokens.access_tokens import IssuedToken, issue_access_token
 from chalicelib.tokens.id_tokens import issue_id_token
@@ -54,20 +59,44 @@ def resolve_scope(raw: str | None, allowed: frozenset[str], default: str) -> str
     return " ".join(requested)
 
 
-def audience(params: Params) -> str | list[str]:
-    resources = params.repeated.get("resource", [])
-    for resource in resources:
-        try:
-            parts = urlsplit(resource)
-        except ValueError as exc:
-            raise InvalidTarget("resource must be an absolute URI") from exc
-        if not parts.scheme or not parts.netloc or parts.fragment or "#" in resource:
-            raise InvalidTarget("resource must be an absolute URI without a fragment")
+def requested_resources(params: Params) -> tuple[str, ...]:
+    """RFC 8707 §2: the `resource` values asked for (deduplicated); invalid_target unless each
+    is an absolute URI without a fragment and together they fit in a signable token."""
+    resources = tuple(dict.fromkeys(params.repeated.get("resource", [])))
+    if not all(is_resource_uri(resource) for resource in resources):
+        raise InvalidTarget("resource must be an absolute URI without a fragment")
     if len(json.dumps(resources)) > MAX_AUDIENCE_BYTES:
         raise InvalidTarget("resource values are too long")
-    if not resources:
-        return get_settings().default_audience
-    return resources[0] if len(resources) == 1 else resources
+    return resources
+
+
+def granted_resources(params: Params, client: Client) -> tuple[str, ...]:
+    """What an authorization (or a client's own token) is for: the resources asked for, each
+    one the client may ask for, else invalid_target; none asked: DEFAULT_AUDIENCE."""
+    return _within(requested_resources(params), client.resources) or _default()
+
+
+def audience(params: Params, granted: tuple[str, ...]) -> str | list[str]:
+    """A token's `aud`: the resources asked for, each within `granted`, else invalid_target;
+    none asked: all of `granted` (a record without any: DEFAULT_AUDIENCE)."""
+    granted = granted or _default()
+    return aud_claim(_within(requested_resources(params), granted) or granted)
+
+
+def aud_claim(resources: tuple[str, ...]) -> str | list[str]:
+    """RFC 7519 §4.1.3: one audience as a string, several as a list."""
+    return resources[0] if len(resources) == 1 else list(resources)
+
+
+def _within(requested: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    outside = [resource for resource in requested if resource not in allowed]
+    if outside:
+        raise InvalidTarget(f"resource not allowed here: {' '.join(outside)[:100]}")
+    return requested
+
+
+def _default() -> tuple[str, ...]:
+    return (get_settings().default_audience,)
 
 
 @dataclass(frozen=True)
@@ -103,12 +132,14 @@ def mint(
     scope: str,
     audience: str | list[str],
     auth_time: int | None,
+    resources: tuple[str, ...] = (),
     family: str | None = None,
     nonce: str | None = None,
     sid: str | None = None,
 ) -> Minted:
     """Mint a grant's tokens. `auth_time` None means no person (client_credentials): no ID
-    token, no refresh token. `family` is an existing refresh family (the refresh grant)."""
+    token, no refresh token. `family` is an existing refresh family (the refresh grant);
+    a new family keeps the grant's `resources`."""
     at = now()
     scopes = frozenset(scope.split())
     person = auth_time is not None
@@ -137,5 +168,5 @@ def mint(
         )
     refresh = None
     if new_family is not None:
-        refresh = refresh_tokens.issue(client, sub, scope, auth_time, new_family)
+        refresh = refresh_tokens.issue(client, sub, scope, auth_time, new_family, resources)
     return Minted(access, scope, id_token, refresh, new_family)

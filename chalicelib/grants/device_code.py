@@ -4,7 +4,8 @@ The polling rules live in records/device_codes.poll. Decisions: the approving pe
 still be able to act when the tokens are issued; the tokens are minted before the
 issue-once write, so a KMS failure leaves the code approved and the device may retry,
 and a poll that loses the race discards its unsent tokens and revokes the refresh family
-it minted. `resource` (RFC 8707) is read from the token request, as for every grant. With
+it minted. `resource` (RFC 8707 §2) at the token request chooses within the resources the
+person approved at /device_authorization (all of them when none is asked). With
 `openid` granted an ID token (OIDC Core §3.1.3.6: auth_time of the approval, at_hash) goes
 with it; profile and email claims stay at userinfo, as for the code flow.
 """
@@ -32,8 +33,9 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         client,
         sub=user.sub,
         scope=record.scope,
-        audience=audience(params),
+        audience=audience(params, tuple(record.resources or ())),
         auth_time=int(record.auth_time),
+        resources=tuple(record.resources or ()),
     )
     try:
         device_codes.claim(record)

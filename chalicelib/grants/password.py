@@ -9,6 +9,8 @@ unauthorized_client). Decisions:
 * Scope: what is asked for is granted, within the client's registered scope; an omitted
   scope means the client's scope without offline_access, which must be asked for. A refresh
   token comes only with offline_access and a client registered for refresh_token.
+* `resource` (RFC 8707 §2) may name only the client's registered resources; the refresh
+  family keeps what was granted.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.errors import InvalidGrant
-from chalicelib.grants.common import audience, mint, resolve_scope
+from chalicelib.grants.common import audience, granted_resources, mint, resolve_scope
 from chalicelib.http import Params
 from chalicelib.models import now
 from chalicelib.records import password_attempts
@@ -32,11 +34,17 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     password = params.require("password")
     default = " ".join(s for s in client.scope.split() if s != OFFLINE_ACCESS)
     scope = resolve_scope(params.get("scope"), client.scopes, default=default)
+    granted = granted_resources(params, client)
     attempt = password_attempts.attempt(username, password, params.source_ip)
     if attempt.user is None:
         detail = "locked out" if attempt.locked else "bad credentials or disabled user"
         raise InvalidGrant(INVALID_CREDENTIALS, detail=detail)
     minted = mint(
-        client, sub=attempt.user.sub, scope=scope, audience=audience(params), auth_time=now()
+        client,
+        sub=attempt.user.sub,
+        scope=scope,
+        audience=audience(params, granted),
+        auth_time=now(),
+        resources=granted,
     )
     return minted.response()

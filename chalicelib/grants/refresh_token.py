@@ -7,6 +7,7 @@ invalid_grant and the family is revoked, so re-enabling the account does not rev
 The access token is minted before the rotation commits: if signing fails the old token is
 still unused, so a client never loses its grant to a KMS fault. A grant with `openid`
 gets a fresh ID token with the original sub and auth_time and no nonce (OIDC Core §12.2).
+`resource` (RFC 8707 §2.2) chooses within the family's granted resources, never beyond.
 Storage, rotation and the grace window are in tokens/refresh_tokens.py.
 """
 
@@ -37,7 +38,7 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         client,
         sub=record.sub,
         scope=scope,
-        audience=audience(params),
+        audience=audience(params, refresh_families.granted_resources(record.family_id)),
         auth_time=record.auth_time,
         family=record.family_id,
     )

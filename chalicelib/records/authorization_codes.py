@@ -40,6 +40,7 @@ class CodeGrant:
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
+    resources: tuple[str, ...] = ()  # RFC 8707: the token request chooses within these
 
 
 def issue(grant: CodeGrant) -> str:
@@ -56,6 +57,7 @@ def issue(grant: CodeGrant) -> str:
         code_challenge=grant.code_challenge,
         code_challenge_method=grant.code_challenge_method,
         auth_time=grant.auth_time,
+        resources=list(grant.resources),
         expires_at=now() + get_settings().code_lifetime,
     ).save()
     return code

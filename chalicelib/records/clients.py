@@ -5,12 +5,15 @@ RFC 6749 §2.3.1 (client_secret_basic / client_secret_post), §2.1 (public clien
 redirects match on any port). Decisions: a request uses exactly one authentication method
 and it must be the one the client registered; secrets are compared as SHA-256 digests in
 constant time; records are cached per container for `CLIENT_CACHE_SECONDS` so a warm token
-request reads nothing from DynamoDB.
+request reads nothing from DynamoDB. RFC 8707 §2: a client may ask tokens only for its own
+`resources` (absolute URIs without a fragment); a record without any (registered before
+resources were) has `DEFAULT_AUDIENCE` alone.
 """
 
 from __future__ import annotations
 
 import hmac
+import string
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +31,8 @@ AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 MAX_CLIENT_ID = 200
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
 _DUMMY_HASH = sha256_hex("gatehouse-dummy-secret")
+# RFC 3986 §2: unreserved, reserved and "%" (percent-encoding); without "#" (no fragment)
+URI_CHARS = frozenset(string.ascii_letters + string.digits + "-._~:/?[]@!$&'()*+,;=%")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Client:
     can_introspect: bool
     id_token_signed_response_alg: str
     access_token_lifetime: int | None
+    resources: tuple[str, ...] = ()
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -82,7 +88,20 @@ def from_record(record: ClientModel) -> Client:
         access_token_lifetime=int(record.access_token_lifetime)
         if record.access_token_lifetime
         else None,
+        resources=tuple(record.resources or ()) or (get_settings().default_audience,),
     )
+
+
+def is_resource_uri(value: str) -> bool:
+    """RFC 8707 §2: a resource indicator is an absolute URI (RFC 3986 §4.3: a scheme, then
+    the rest; `urn:` ones included) without a fragment, in URI characters (§2)."""
+    if not set(value) <= URI_CHARS:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and bool(value[len(parts.scheme) + 1 :].strip("/"))
 
 
 _cache: dict[str, tuple[float, Client | None]] = {}

@@ -50,8 +50,9 @@ class Started:
     interval: int
 
 
-def start(client: Client, scope: str) -> Started:
-    """Create a pending device code for the client with a fresh, reserved user code."""
+def start(client: Client, scope: str, resources: tuple[str, ...] = ()) -> Started:
+    """Create a pending device code for the client with a fresh, reserved user code, for
+    `scope` at the granted `resources` (RFC 8707)."""
     settings = get_settings()
     expires_at = now() + settings.device_code_lifetime
     user_code = _reserve_user_code(expires_at)
@@ -61,6 +62,7 @@ def start(client: Client, scope: str) -> Started:
         user_code=user_code,
         client_id=client.client_id,
         scope=scope,
+        resources=list(resources),
         status=PENDING,
         interval=settings.device_poll_interval,
         last_poll_at=0,

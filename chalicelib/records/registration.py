@@ -6,7 +6,9 @@ Decisions: client_id is random (128 bits, hex: it never starts with `-`, which a
 line would read as an option), the secret 256 bits and shown once (only its
 SHA-256 is stored); public clients authenticate with `none` and must use PKCE; redirect
 URIs are absolute, without fragments (RFC 6749 §3.1.2), https or loopback http or a
-private-use scheme (RFC 8252 §7.1).
+private-use scheme (RFC 8252 §7.1). The resources a client may ask tokens for (RFC 8707 §2)
+are absolute URIs without fragments; without any, it gets `DEFAULT_AUDIENCE` alone,
+written on the record so `client show` says so.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
+from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri
 from chalicelib.models import ClientModel
 from chalicelib.opaque import new_value, sha256_hex
-from chalicelib.records.clients import AUTH_METHODS, Client, from_record
+from chalicelib.records.clients import AUTH_METHODS, Client, from_record, is_resource_uri
 
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = (
@@ -69,6 +72,11 @@ def _check(meta: dict[str, Any]) -> None:
         raise InvalidClientMetadata("this grant type needs at least one --redirect-uri")
     for uri in meta["redirect_uris"] + meta["post_logout_redirect_uris"]:
         _check_redirect_uri(uri)
+    for resource in meta["resources"]:
+        if not is_resource_uri(resource):
+            raise InvalidClientMetadata(
+                f"resource must be an absolute URI without a fragment: {resource}"
+            )
 
 
 def create_client(
@@ -81,6 +89,7 @@ def create_client(
     auth_method: str | None = None,
     response_types: list[str] | None = None,
     post_logout_redirect_uris: list[str] | None = None,
+    resources: list[str] | None = None,
     **flags: Any,
 ) -> tuple[Client, str | None]:
     """Register a client; returns it and its secret (None for a public client)."""
@@ -97,6 +106,7 @@ def create_client(
         "public": public,
         "token_endpoint_auth_method": auth_method or ("none" if public else "client_secret_basic"),
         "require_pkce": require_pkce,
+        "resources": list(dict.fromkeys(resources or [get_settings().default_audience])),
         **flags,
     }
     _check(meta)

@@ -5,7 +5,8 @@ Decisions: a family is created with the grant's first refresh token (refresh_tok
 and lives as long as its absolute lifetime. Revocation sets `revoked_at` once (the first
 reason is kept); every token of the family, and every access token that carries the
 family's id, is then refused. The family id is 128 random bits: it appears in access
-tokens, so it is not a secret, and knowing it grants nothing.
+tokens, so it is not a secret, and knowing it grants nothing. A family keeps the resources
+its grant was for (RFC 8707 §2.2): every refresh chooses its audience within them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ def is_live(family_id: str, at: int | None = None) -> bool:
     except RefreshFamilyModel.DoesNotExist:
         return False
     return family.revoked_at is None and family.is_live(at)
+
+
+def granted_resources(family_id: str) -> tuple[str, ...]:
+    """The resources the family's grant was for; () for an unknown family or one from before
+    resources were recorded (the caller then takes DEFAULT_AUDIENCE)."""
+    try:
+        family = RefreshFamilyModel.get(family_id, consistent_read=True)
+    except RefreshFamilyModel.DoesNotExist:
+        return ()
+    return tuple(family.resources or ())
 
 
 def live_condition(at: int) -> object:

@@ -51,9 +51,16 @@ def should_issue(client: Client, granted_scopes: frozenset[str], has_person: boo
     return has_person and client.allows_grant("refresh_token") and OFFLINE_ACCESS in granted_scopes
 
 
-def issue(client: Client, sub: str, scope: str, auth_time: int | None, family_id: str) -> str:
+def issue(
+    client: Client,
+    sub: str,
+    scope: str,
+    auth_time: int | None,
+    family_id: str,
+    resources: tuple[str, ...] = (),
+) -> str:
     """Start the family `family_id` (from refresh_families.new_family_id(), recorded by the
-    caller first) and return its first refresh token."""
+    caller first) for the granted `resources` and return its first refresh token."""
     at = now()
     expires_at = at + get_settings().refresh_absolute_lifetime
     family = RefreshFamilyModel(
@@ -62,6 +69,7 @@ def issue(client: Client, sub: str, scope: str, auth_time: int | None, family_id
         sub=sub,
         created_at=at,
         expires_at=expires_at,
+        resources=list(resources),
     )
     token = new_value()
     record = _record(

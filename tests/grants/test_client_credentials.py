@@ -69,7 +69,7 @@ def test_requested_scope_narrows_the_token(http, make_client):
 
 
 def test_resource_parameter_sets_the_audience(http, make_client):
-    client, secret = make_client()
+    client, secret = make_client(resources=["https://orders.example.com/"])
     form = {**GRANT, "resource": "https://orders.example.com/"}
     body = json.loads(post_form(http, "/token", form, basic(client.client_id, secret)).body)
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})

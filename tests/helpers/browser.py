@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 
 ISSUER = "https://auth.test"
 FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
+Form = dict[str, str] | list[tuple[str, str]]  # a list of pairs may repeat a name
 
 
 def set_cookie_values(response: Any) -> list[str]:
@@ -16,14 +17,19 @@ def set_cookie_values(response: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def hidden_fields(html: str) -> dict[str, str]:
-    fields = {}
+def hidden_pairs(html: str) -> list[tuple[str, str]]:
+    """Every hidden input as (name, value), repeated names (`resource`) included."""
+    pairs = []
     for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
         name = re.search(r'name="([^"]*)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
         if name:
-            fields[unescape(name.group(1))] = unescape(value.group(1)) if value else ""
-    return fields
+            pairs.append((unescape(name.group(1)), unescape(value.group(1)) if value else ""))
+    return pairs
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(hidden_pairs(html))
 
 
 class Browser:
@@ -49,13 +55,13 @@ class Browser:
                 self.cookies[name] = value
         return response
 
-    def get(self, url: str, params: dict[str, str] | None = None) -> Any:
+    def get(self, url: str, params: Form | None = None) -> Any:
         path = path_of(url, self.issuer)
         if params:
             path += ("&" if "?" in path else "?") + urlencode(params)
         return self._keep(self.http.get(path, headers=self._headers()))
 
-    def post(self, url: str, data: dict[str, str]) -> Any:
+    def post(self, url: str, data: Form) -> Any:
         body = urlencode(data)
         headers = self._headers(FORM_TYPE)
         return self._keep(self.http.post(path_of(url, self.issuer), body=body, headers=headers))
@@ -65,7 +71,8 @@ class Browser:
         html = page.body.decode()
         action = re.search(r'<form[^>]*action="([^"]*)"', html)
         assert action, html
-        return self.post(unescape(action.group(1)), {**hidden_fields(html), **fields})
+        kept = [(name, value) for name, value in hidden_pairs(html) if name not in fields]
+        return self.post(unescape(action.group(1)), [*kept, *fields.items()])
 
     def login(self, username: str, password: str, return_to: str | None = None) -> Any:
         page = self.get("/login", {"return_to": return_to} if return_to else None)

@@ -36,9 +36,11 @@ def answer(response: Any) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(raw).items()}
 
 
-def authorize(browser: Browser, **params: str) -> Any:
-    """GET /authorize, follow the login and approve consent; the final response."""
-    response = browser.get("/authorize", params)
+def authorize(browser: Browser, **params: str | list[str]) -> Any:
+    """GET /authorize, follow the login and approve consent; the final response. A list
+    value is sent as a repeated parameter (`resource`)."""
+    pairs = [(k, v) for k, vs in params.items() for v in ([vs] if isinstance(vs, str) else vs)]
+    response = browser.get("/authorize", pairs)
     if response.status_code == 302 and "/login?" in response.headers["Location"]:
         page = browser.get(response.headers["Location"])
         response = browser.submit(page, username="alice", password=PASSWORD)
