@@ -1,4 +1,4 @@
-"""Authorization codes: issue, find, check the binding, redeem once.
+"""Authorization codes: issue, find, check possession and liveness, redeem once.
 
 RFC 6749 §4.1.2 and §10.5, RFC 7636 §4.6, OIDC Core §3.1.3.2, RFC 9700 §4.5.
 Decisions:
@@ -8,6 +8,8 @@ Decisions:
   jti and expiry of the tokens minted for it and their refresh family, so a replay always
   finds what to revoke (the grant revokes it: grants/authorization_code.py).
 * A code presented by another client is refused without being consumed.
+* `check_possession` (redirect_uri, PKCE verifier) runs before the replay check, so only a
+  presenter who could have redeemed the code can make a replay revoke its tokens.
 """
 
 from __future__ import annotations
@@ -69,15 +71,21 @@ def find(code: str, client: Client) -> AuthorizationCodeModel:
     return record
 
 
-def check(record: AuthorizationCodeModel, redirect_uri: str | None, verifier: str | None) -> None:
-    """An unredeemed, live code presented with its redirect_uri and PKCE verifier."""
-    if not record.is_live():
-        raise InvalidGrant(INVALID_CODE, detail="code expired")
+def check_possession(
+    record: AuthorizationCodeModel, redirect_uri: str | None, verifier: str | None
+) -> None:
+    """The code presented with its redirect_uri and PKCE verifier, redeemed or not: what a
+    replay must prove too before it may revoke anything (RFC 9700 §4.5)."""
     if (redirect_uri is not None or record.redirect_uri_given) and (
         redirect_uri != record.redirect_uri
     ):
         raise InvalidGrant("redirect_uri does not match the authorization request")
     pkce.verify(verifier, record.code_challenge, record.code_challenge_method)
+
+
+def check_live(record: AuthorizationCodeModel) -> None:
+    if not record.is_live():
+        raise InvalidGrant(INVALID_CODE, detail="code expired")
 
 
 def redeem(
