@@ -21,7 +21,6 @@ from typing import Any
 from chalicelib.errors import InvalidGrant
 from chalicelib.grants.common import audience, mint
 from chalicelib.http import Params
-from chalicelib.models import now
 from chalicelib.records import authorization_codes, users
 from chalicelib.records.authorization_codes import INVALID_CODE, AuthorizationCode
 from chalicelib.records.clients import Client
@@ -63,8 +62,7 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
 
 def revoke_issued(record: AuthorizationCode) -> None:
     """Revoke every token a redeemed code issued (denylisted until their own exp)."""
-    exp = int(record.issued_exp or now())
-    for jti in record.issued_jtis or ():
+    for jti, exp in authorization_codes.issued_access_tokens(record):
         access_tokens.revoke(jti, exp)
     if record.refresh_family_id:
         refresh_families.revoke(record.refresh_family_id, "code replay")

@@ -6,7 +6,8 @@ Decisions:
   `CODE_LIFETIME` (60 s) checked at every read (DynamoDB TTL deletes late).
 * Redemption is one conditional write (not yet redeemed, not expired) that also records the
   jti and expiry of the tokens minted for it and their refresh family, so a replay always
-  finds what to revoke (the grant revokes it: grants/authorization_code.py).
+  finds what to revoke (the grant revokes it: grants/authorization_code.py). The access
+  token of a hybrid `code token` response is recorded when the code is issued, for the same.
 * A code presented by another client is refused without being consumed.
 * `check_possession` (redirect_uri, PKCE verifier) runs before the replay check, so only a
   presenter who could have redeemed the code can make a replay revoke its tokens.
@@ -42,6 +43,8 @@ class CodeGrant:
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
+    front_channel_jti: str | None = None  # the access token of `code token`, and its exp
+    front_channel_exp: int | None = None
 
 
 def issue(grant: CodeGrant) -> str:
@@ -58,9 +61,20 @@ def issue(grant: CodeGrant) -> str:
         code_challenge=grant.code_challenge,
         code_challenge_method=grant.code_challenge_method,
         auth_time=grant.auth_time,
+        front_channel_jti=grant.front_channel_jti,
+        front_channel_exp=grant.front_channel_exp,
         expires_at=now() + get_settings().code_lifetime,
     ).save()
     return code
+
+
+def issued_access_tokens(record: AuthorizationCodeModel) -> list[tuple[str, int]]:
+    """(jti, exp) of every access token issued on this code: the hybrid response's own
+    (OIDC Core §3.3.2.5) and the token endpoint's."""
+    issued = [(jti, int(record.issued_exp or now())) for jti in record.issued_jtis or ()]
+    if record.front_channel_jti:
+        issued.append((record.front_channel_jti, int(record.front_channel_exp or now())))
+    return issued
 
 
 def find(code: str, client: Client) -> AuthorizationCodeModel:
