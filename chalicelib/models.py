@@ -137,6 +137,9 @@ class AuthorizationCodeModel(Expiring):
     redirect_uri_given = BooleanAttribute(default=True)
     refresh_family_id = UnicodeAttribute(null=True)
     resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
+    # the hybrid `code token` access token, revoked with the code's own on a replay
+    front_channel_jti = UnicodeAttribute(null=True)
+    front_channel_exp = NumberAttribute(null=True)
 
 
 class UserCodeIndex(GlobalSecondaryIndex):

@@ -6,6 +6,9 @@ parse (duplicates refused) -> client_redirect: client_id and redirect_uri (failu
 error page, never a redirect) -> validate the rest into one AuthorizationRequest -> who is
 signed in (prompt=none gets login_required; otherwise the login page, returning here) ->
 consent (remembered, answered, asked, or consent_required for prompt=none) -> respond.
+`id_token_hint` travels through login and consent and is checked each time the request
+arrives with a session (an existing one, just after login, with the consent answer): a
+person other than the hinted one gets login_required, never a code or token.
 Every failure after the client_redirect step, AWS faults included, is redirected to the
 client with `state` and `iss`.
 """
@@ -82,6 +85,8 @@ def who_is_signed_in(auth: AuthorizationRequest, browser: Browser) -> tuple[Sess
     session = browser.session
     user = users.active(session.username, sub=session.sub) if session else None
     if session is not None and user is not None and _fresh_enough(auth, session):
+        if auth.hint_sub is not None and auth.hint_sub != session.sub:
+            raise LoginRequired("The signed-in user is not the one id_token_hint names")
         return session, user
     if "none" in auth.prompt:
         raise LoginRequired("The user is not signed in")
@@ -89,12 +94,10 @@ def who_is_signed_in(auth: AuthorizationRequest, browser: Browser) -> tuple[Sess
 
 
 def _fresh_enough(auth: AuthorizationRequest, session: Session) -> bool:
-    """A session that meets prompt, max_age and id_token_hint."""
+    """A session that meets prompt and max_age."""
     if auth.prompt & {"login", "select_account"} or auth.max_age == 0:
         return False  # OIDC Core §3.1.2.1: max_age=0 is prompt=login, even within a second
-    if auth.max_age is not None and now() - session.auth_time > auth.max_age:
-        return False
-    return auth.hint_sub is None or auth.hint_sub == session.sub
+    return auth.max_age is None or now() - session.auth_time <= auth.max_age
 
 
 def ask_consent(

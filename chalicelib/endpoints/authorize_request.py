@@ -215,13 +215,14 @@ def _bounded(params: Params, name: str) -> str | None:
 def carried(params: Params, *, fresh_login: bool = False) -> list[tuple[str, str]]:
     """The request's own parameters, to send on through login or consent.
 
-    After a fresh login, `prompt=login`, `max_age` and `id_token_hint` have been honoured,
-    so they are dropped: the returning request must not ask for a login again.
+    After a fresh login, `prompt=login` and `max_age` have been honoured, so they are
+    dropped: the returning request must not ask for a login again. `id_token_hint` stays,
+    so the person who signed in (or answers consent) is checked against it.
     """
     pairs: list[tuple[str, str]] = []
     for name in CARRIED:
         value: Any = params.get(name)
-        if value is None or (fresh_login and name in ("max_age", "id_token_hint")):
+        if value is None or (fresh_login and name == "max_age"):
             continue
         if fresh_login and name == "prompt":
             value = " ".join(p for p in value.split() if p not in ("login", "select_account"))

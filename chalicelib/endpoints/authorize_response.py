@@ -7,7 +7,8 @@ auto-submitting page whose button works without JavaScript; redirects are 302 wi
 `no-store` and no Referer. A front-channel access token is for every resource granted
 (RFC 8707 §2; DEFAULT_AUDIENCE when none was asked). Profile and email claims go in the
 ID token only when it is the only thing returned (`response_type=id_token`); otherwise
-the client reads userinfo.
+the client reads userinfo. The access token of `code token` is minted first and its jti
+recorded with the code, so a replay of the code revokes it too (RFC 6749 §4.1.2).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from chalicelib.models import now
 from chalicelib.records import authorization_codes, users
 from chalicelib.records.sessions import Session
 from chalicelib.records.users import User
-from chalicelib.tokens.access_tokens import issue_access_token
+from chalicelib.tokens.access_tokens import IssuedToken, issue_access_token
 from chalicelib.tokens.id_tokens import issue_id_token
 
 
@@ -35,10 +36,7 @@ def respond(auth: AuthorizationRequest, session: Session, user: User) -> Respons
     at = now()
     fields: dict[str, Any] = {}
     code = access = None
-    if "code" in auth.response_type:
-        code = authorization_codes.issue(_code_grant(auth, session))
-        fields["code"] = code
-    if "token" in auth.response_type:
+    if "token" in auth.response_type:  # before the code, which records its jti
         access = issue_access_token(
             client=auth.client,
             sub=session.sub,
@@ -53,6 +51,9 @@ def respond(auth: AuthorizationRequest, session: Session, user: User) -> Respons
             expires_in=access.expires_in,
             scope=auth.scope,
         )
+    if "code" in auth.response_type:
+        code = authorization_codes.issue(_code_grant(auth, session, access))
+        fields["code"] = code
     if "id_token" in auth.response_type:
         only_id_token = auth.response_type == {"id_token"}
         fields["id_token"] = issue_id_token(
@@ -77,7 +78,9 @@ def _count_front_channel(fields: dict[str, str]) -> None:
         observability.count(observability.TOKENS_ISSUED, grant_type="implicit")
 
 
-def _code_grant(auth: AuthorizationRequest, session: Session) -> authorization_codes.CodeGrant:
+def _code_grant(
+    auth: AuthorizationRequest, session: Session, access: IssuedToken | None
+) -> authorization_codes.CodeGrant:
     return authorization_codes.CodeGrant(
         client_id=auth.client.client_id,
         redirect_uri=auth.redirect.redirect_uri,
@@ -90,6 +93,8 @@ def _code_grant(auth: AuthorizationRequest, session: Session) -> authorization_c
         code_challenge=auth.code_challenge,
         code_challenge_method=auth.code_challenge_method,
         resources=auth.resources,
+        front_channel_jti=access.jti if access else None,
+        front_channel_exp=access.exp if access else None,
     )
 
 

@@ -7,6 +7,11 @@ Decisions:
 * A GET ends the session at once only with an `id_token_hint` for the signed-in user (the
   client holds that person's ID token); otherwise the person confirms on a CSRF-protected
   form, so a cross-site link cannot sign anyone out (§2: the OP SHOULD ask).
+* A POST with the client's parameters and without our CSRF token is a client's logout
+  request (§2: GET and POST). Its parameters are checked as a GET's, then it is answered
+  with a 303 to the same request as a GET: a cross-site POST carries no SameSite=Lax
+  session cookie, the GET does, and a POST can then do nothing a link could not.
+  A POST with a `csrf_token` is our confirmation form, and must carry a valid one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib import pages
+from chalicelib.config import get_settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.http import Params, form_params, query_params
 from chalicelib.pages import cookies
@@ -48,6 +54,8 @@ def handle(request: Request) -> Response:
     browser = cookies.from_request(request)
     hint = _hint(params)
     redirect, client_name = _post_logout_redirect(params, hint)
+    if is_post and _rp_initiated(params):
+        return _as_get(params, browser)
     if is_post and not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
         return _confirm(browser, params, client_name, error="This form has expired. Try again.")
     if not is_post and browser.session is not None and not _hint_matches(hint, browser):
@@ -57,6 +65,19 @@ def handle(request: Request) -> Response:
     if redirect is not None:
         return pages.redirect(redirect.location(), headers=headers)
     return pages.render("logged_out.html", headers=headers)
+
+
+def _rp_initiated(params: Params) -> bool:
+    """A client's logout request (its parameters, not our form's CSRF token)."""
+    return "csrf_token" not in params and any(name in params for name in PASSED_ON)
+
+
+def _as_get(params: Params, browser: Browser) -> Response:
+    """The same request as a GET: the session cookie (SameSite=Lax) comes with it, and
+    the GET's confirmation rules apply unchanged."""
+    passed_on = [(name, params.get(name)) for name in PASSED_ON if params.get(name)]
+    location = f"{get_settings().issuer}/logout?{urlencode(passed_on)}"
+    return pages.redirect(location, status=303, headers=cookies.cookie_headers(browser))
 
 
 def _hint(params: Params) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""Authorization codes: issue, find, check the binding, redeem once.
+"""Authorization codes: issue, find, check possession and liveness, redeem once.
 
 RFC 6749 §4.1.2 and §10.5, RFC 7636 §4.6, OIDC Core §3.1.3.2, RFC 9700 §4.5.
 Decisions:
@@ -6,8 +6,11 @@ Decisions:
   `CODE_LIFETIME` (60 s) checked at every read (DynamoDB TTL deletes late).
 * Redemption is one conditional write (not yet redeemed, not expired) that also records the
   jti and expiry of the tokens minted for it and their refresh family, so a replay always
-  finds what to revoke (the grant revokes it: grants/authorization_code.py).
+  finds what to revoke (the grant revokes it: grants/authorization_code.py). The access
+  token of a hybrid `code token` response is recorded when the code is issued, for the same.
 * A code presented by another client is refused without being consumed.
+* `check_possession` (redirect_uri, PKCE verifier) runs before the replay check, so only a
+  presenter who could have redeemed the code can make a replay revoke its tokens.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class CodeGrant:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     resources: tuple[str, ...] = ()  # RFC 8707: the token request chooses within these
+    front_channel_jti: str | None = None  # the access token of `code token`, and its exp
+    front_channel_exp: int | None = None
 
 
 def issue(grant: CodeGrant) -> str:
@@ -58,9 +63,20 @@ def issue(grant: CodeGrant) -> str:
         code_challenge_method=grant.code_challenge_method,
         auth_time=grant.auth_time,
         resources=list(grant.resources),
+        front_channel_jti=grant.front_channel_jti,
+        front_channel_exp=grant.front_channel_exp,
         expires_at=now() + get_settings().code_lifetime,
     ).save()
     return code
+
+
+def issued_access_tokens(record: AuthorizationCodeModel) -> list[tuple[str, int]]:
+    """(jti, exp) of every access token issued on this code: the hybrid response's own
+    (OIDC Core §3.3.2.5) and the token endpoint's."""
+    issued = [(jti, int(record.issued_exp or now())) for jti in record.issued_jtis or ()]
+    if record.front_channel_jti:
+        issued.append((record.front_channel_jti, int(record.front_channel_exp or now())))
+    return issued
 
 
 def find(code: str, client: Client) -> AuthorizationCodeModel:
@@ -71,15 +87,21 @@ def find(code: str, client: Client) -> AuthorizationCodeModel:
     return record
 
 
-def check(record: AuthorizationCodeModel, redirect_uri: str | None, verifier: str | None) -> None:
-    """An unredeemed, live code presented with its redirect_uri and PKCE verifier."""
-    if not record.is_live():
-        raise InvalidGrant(INVALID_CODE, detail="code expired")
+def check_possession(
+    record: AuthorizationCodeModel, redirect_uri: str | None, verifier: str | None
+) -> None:
+    """The code presented with its redirect_uri and PKCE verifier, redeemed or not: what a
+    replay must prove too before it may revoke anything (RFC 9700 §4.5)."""
     if (redirect_uri is not None or record.redirect_uri_given) and (
         redirect_uri != record.redirect_uri
     ):
         raise InvalidGrant("redirect_uri does not match the authorization request")
     pkce.verify(verifier, record.code_challenge, record.code_challenge_method)
+
+
+def check_live(record: AuthorizationCodeModel) -> None:
+    if not record.is_live():
+        raise InvalidGrant(INVALID_CODE, detail="code expired")
 
 
 def redeem(

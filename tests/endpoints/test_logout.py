@@ -146,3 +146,48 @@ def test_id_token_hint_with_a_non_string_alg_is_refused_not_a_server_error(
     response = signed_in.get("/logout", {"id_token_hint": hint})
     assert response.status_code == 400 and "invalid_request" in response.body.decode()
     assert current_session(signed_in) is not None
+
+
+def follow(browser: Browser, response: Any) -> Any:
+    """A POST answered by a 303 to our own /logout, followed as a browser does."""
+    assert response.status_code == 303, (response.status_code, response.body[:300])
+    assert response.headers["Location"].startswith("https://auth.test/logout?")
+    return browser.get(response.headers["Location"])
+
+
+def test_rp_initiated_logout_by_post_with_hint_returns_to_registered_uri_with_state(
+    signed_in: Browser, web_client: Any
+) -> None:
+    """RP-Initiated Logout 1.0 §2: the OP supports GET and POST at the logout endpoint."""
+    hint = id_token_for(web_client, current_session(signed_in))
+    form = {
+        "id_token_hint": hint, "post_logout_redirect_uri": AFTER, "state": "s-1",
+        "client_id": web_client.client_id,
+    }  # fmt: skip
+    response = follow(signed_in, signed_in.post("/logout", form))
+    assert response.status_code == 302 and response.headers["Location"] == f"{AFTER}?state=s-1"
+    assert current_session(signed_in) is None
+
+
+def test_rp_initiated_logout_by_post_without_a_hint_asks_first_as_a_get_does(
+    signed_in: Browser, web_client: Any
+) -> None:
+    """RP-Initiated Logout 1.0 §2, §6: a POST gives a cross-site page nothing a link doesn't."""
+    form = {"client_id": web_client.client_id, "post_logout_redirect_uri": AFTER}
+    page = follow(signed_in, signed_in.post("/logout", form))
+    assert page.status_code == 200 and "Sign out?" in page.body.decode()
+    assert current_session(signed_in) is not None
+    done = signed_in.submit(page)
+    assert done.status_code == 302 and done.headers["Location"] == AFTER
+    assert current_session(signed_in) is None
+
+
+def test_rp_initiated_logout_by_post_to_an_unregistered_uri_never_redirects(
+    signed_in: Browser, web_client: Any
+) -> None:
+    """RP-Initiated Logout 1.0 §3: only a registered post_logout_redirect_uri is followed."""
+    hint = id_token_for(web_client, current_session(signed_in))
+    form = {"id_token_hint": hint, "post_logout_redirect_uri": "https://evil.example/"}
+    response = signed_in.post("/logout", form)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert current_session(signed_in) is not None
