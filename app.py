@@ -10,15 +10,17 @@ from chalice import Chalice, CORSConfig, Rate, Response
 from chalice.app import CloudWatchEvent
 
 from chalicelib import observability, stage_issuer
-from chalicelib.http import json_errors, public_json
+from chalicelib.http import json_errors, public_json, strict_transport_security
 from chalicelib.pages import page_errors
 
 # observability.py, not Chalice, configures the `gatehouse` logger (Chalice would set ERROR).
 app = Chalice(app_name="gatehouse", configure_logs=False)
 # Every request: one structured log line and one flush of its metrics (outermost); then,
-# on a stage whose ISSUER is not pinned yet, the issuer API Gateway's context names.
+# on a stage whose ISSUER is not pinned yet, the issuer API Gateway's context names; then,
+# inside that issuer, HSTS on every response of an https one.
 app.register_middleware(observability.observe, "http")
 app.register_middleware(stage_issuer.middleware, "http")
+app.register_middleware(strict_transport_security, "http")
 
 # Accept any media type so that a non-form body gets an RFC 6749 error from http.py,
 # not Chalice's own 415 body.

@@ -63,6 +63,13 @@ class Settings:
     user_code_max_failures: int
     user_code_failure_window: int
     client_cache_seconds: int
+    client_cache_size: int
+    client_miss_cache_size: int
+    token_rate_per_client: int
+    token_burst_per_client: int
+    token_rate_batch: int
+    device_authorization_rate: int
+    device_authorization_burst: int
     keys_cache_seconds: int
     key_retire_seconds: int
     key_rotation_days: int
@@ -128,6 +135,13 @@ def get_settings() -> Settings:
         user_code_max_failures=_int("USER_CODE_MAX_FAILURES", 5),
         user_code_failure_window=_int("USER_CODE_FAILURE_WINDOW", 600),
         client_cache_seconds=_int("CLIENT_CACHE_SECONDS", 60),
+        client_cache_size=_int("CLIENT_CACHE_SIZE", 1000),
+        client_miss_cache_size=_int("CLIENT_MISS_CACHE_SIZE", 100),
+        token_rate_per_client=_int("TOKEN_RATE_PER_CLIENT", 20),
+        token_burst_per_client=_int("TOKEN_BURST_PER_CLIENT", 200),
+        token_rate_batch=_int("TOKEN_RATE_BATCH", 10),
+        device_authorization_rate=_int("DEVICE_AUTHORIZATION_RATE", 1),
+        device_authorization_burst=_int("DEVICE_AUTHORIZATION_BURST", 10),
         keys_cache_seconds=_int("KEYS_CACHE_SECONDS", 300),
         key_retire_seconds=_int("KEY_RETIRE_SECONDS", 2 * 86400),
         key_rotation_days=_int("KEY_ROTATION_DAYS", 30),

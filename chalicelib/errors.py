@@ -142,6 +142,14 @@ class TemporarilyUnavailable(OAuthError):
         self.headers["Retry-After"] = str(retry_after)
 
 
+class RateLimited(TemporarilyUnavailable):
+    """RFC 6585 §4: this caller is over its own rate limit (records/quotas.py), not the server
+    down: 429 with Retry-After, in RFC 6749 §5.2 form with the registered code
+    `temporarily_unavailable`, which clients already treat as "retry later"."""
+
+    status_code = 429
+
+
 class InvalidClientMetadata(OAuthError):
     """RFC 7591 §3.2.2: a metadata field is invalid (the admin CLI reports it too)."""
 

@@ -9,6 +9,10 @@ faults (DynamoDB, KMS) become 503 temporarily_unavailable, anything else unexpec
 generic server_error whose detail is only logged. `answering_errors` is the one machinery
 behind it and behind the pages' decorator (pages/); it notes the error code on the
 request's log line, which counts it in the Errors metric (observability.py).
+Transport security (RFC 6797): `strict_transport_security`, the one middleware that gives
+every response, pages and errors alike, `Strict-Transport-Security` when the issuer is
+https (two years, subdomains included); never on an http issuer (the loopback of `make
+run`), where a browser would ignore it and a mistaken one could pin a developer's host.
 """
 
 from __future__ import annotations
@@ -197,3 +201,22 @@ def error_response(err: OAuthError) -> Response:
 
 # JSON endpoints answer RFC 6749 §5.2 bodies.
 json_errors = answering_errors(error_response)
+
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def strict_transport_security(
+    request: Request, get_response: Callable[[Request], Response]
+) -> Response:
+    """Chalice HTTP middleware: HSTS on every response of an https issuer (RFC 6797 §6.1)."""
+    response = get_response(request)
+    if _issuer_is_https():
+        response.headers["Strict-Transport-Security"] = HSTS
+    return response
+
+
+def _issuer_is_https() -> bool:
+    try:
+        return get_settings().issuer.startswith("https://")
+    except RuntimeError:  # no issuer at all (not configured, not behind API Gateway)
+        return False

@@ -46,6 +46,7 @@ KMS_THROTTLED = "KmsThrottled"  # a KMS call that failed with ThrottlingExceptio
 REFRESH_REUSE_DETECTED = "RefreshReuseDetected"  # a rotated refresh token presented again
 LOCKOUTS = "Lockouts"  # a password attempt refused by the brute-force limits
 WRONG_USER_CODES = "WrongUserCodes"  # a well-formed device user code that matched nothing
+RATE_LIMITED = "RateLimited"  # a request refused by a client's quota (records/quotas.py)
 METRICS = (
     TOKENS_ISSUED,
     ERRORS,
@@ -54,6 +55,7 @@ METRICS = (
     REFRESH_REUSE_DETECTED,
     LOCKOUTS,
     WRONG_USER_CODES,
+    RATE_LIMITED,
 )
 MAX_NOTE = 100
 

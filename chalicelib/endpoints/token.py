@@ -1,7 +1,8 @@
 """The token endpoint, RFC 6749 §3.2, as a straight line of named steps.
 
-parse form (duplicates rejected) -> authenticate client -> grant type supported ->
-grant type allowed for this client -> the grant -> no-store JSON response (§5.1).
+parse form (duplicates rejected) -> authenticate client -> within the client's quota
+(records/quotas.py, 429 past it) -> grant type supported -> grant type allowed for this
+client -> the grant -> no-store JSON response (§5.1).
 The request's log line names the grant_type; a grant that answers counts TokensIssued.
 """
 
@@ -16,12 +17,13 @@ from chalicelib import observability
 from chalicelib.errors import UnsupportedGrantType
 from chalicelib.grants import GRANTS
 from chalicelib.http import form_params, json_response
-from chalicelib.records import clients
+from chalicelib.records import clients, quotas
 
 
 def handle(request: Request) -> Response:
     params = form_params(request)
     client = clients.authenticate(request, params)
+    quotas.admit(quotas.TOKEN, client, params.source_ip)
     grant_type = params.require("grant_type")
     observability.note(grant_type=grant_type)
     grant = supported_grant(grant_type)

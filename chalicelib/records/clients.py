@@ -5,9 +5,13 @@ RFC 6749 §2.3.1 (client_secret_basic / client_secret_post), §2.1 (public clien
 redirects match on any port). Decisions: a request uses exactly one authentication method
 and it must be the one the client registered; secrets are compared as SHA-256 digests in
 constant time; records are cached per container for `CLIENT_CACHE_SECONDS` so a warm token
-request reads nothing from DynamoDB. RFC 8707 §2: a client may ask tokens only for its own
-`resources` (absolute URIs without a fragment); a record without any (registered before
-resources were) has `DEFAULT_AUDIENCE` alone.
+request reads nothing from DynamoDB. The cache holds at most `CLIENT_CACHE_SIZE` clients
+(1000), the least recently used going first. Ids that matched no client are cached too (a
+repeated unknown id costs one read per `CLIENT_CACHE_SECONDS`, not one per request), but in
+their own, smaller LRU (`CLIENT_MISS_CACHE_SIZE`, 100), so unknown ids, which anyone can
+make up by the million, never push a known client out. RFC 8707 §2: a client may ask tokens
+only for its own `resources` (absolute URIs without a fragment); a record without any
+(registered before resources were) has `DEFAULT_AUDIENCE` alone.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from chalicelib.errors import InvalidClient, InvalidRequest, UnauthorizedClient
 from chalicelib.http import Params, basic_credentials
 from chalicelib.models import ClientModel
 from chalicelib.opaque import sha256_hex
+from chalicelib.records.lru import LRU
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 MAX_CLIENT_ID = 200
@@ -104,27 +109,37 @@ def is_resource_uri(value: str) -> bool:
     return bool(parts.scheme) and bool(value[len(parts.scheme) + 1 :].strip("/"))
 
 
-_cache: dict[str, tuple[float, Client | None]] = {}
+# Known clients and ids that matched none are kept apart: a flood of made-up client_ids can
+# push out only other made-up ids, never a client that real traffic keeps in use.
+_known: LRU[tuple[float, Client]] = LRU()
+_unknown: LRU[float] = LRU()
 
 
 def reset_cache() -> None:
-    _cache.clear()
+    _known.clear()
+    _unknown.clear()
 
 
 def get_client(client_id: str) -> Client | None:
-    """The client, or None if unknown; cached (unknown ids too) for CLIENT_CACHE_SECONDS."""
+    """The client, or None if unknown; cached (unknown ids apart) for CLIENT_CACHE_SECONDS."""
     if not client_id or len(client_id) > MAX_CLIENT_ID:
         return None
-    hit = _cache.get(client_id)
-    if hit and time.monotonic() - hit[0] < get_settings().client_cache_seconds:
+    settings = get_settings()
+    fresh_since = time.monotonic() - settings.client_cache_seconds
+    hit = _known.get(client_id)
+    if hit is not None and hit[0] > fresh_since:
         return hit[1]
+    missed_at = _unknown.get(client_id)
+    if missed_at is not None and missed_at > fresh_since:
+        return None
     try:
-        client: Client | None = from_record(ClientModel.get(client_id))
+        client = from_record(ClientModel.get(client_id))
     except ClientModel.DoesNotExist:
-        client = None
-    if len(_cache) > 1000:
-        _cache.clear()
-    _cache[client_id] = (time.monotonic(), client)
+        _known.pop(client_id)
+        _unknown.put(client_id, time.monotonic(), settings.client_miss_cache_size)
+        return None
+    _unknown.pop(client_id)
+    _known.put(client_id, (time.monotonic(), client), settings.client_cache_size)
     return client
 
 
@@ -135,7 +150,7 @@ def all_clients() -> list[Client]:
 def delete_client(client_id: str) -> None:
     """Remove a client; DoesNotExist if there is none."""
     ClientModel.get(client_id, consistent_read=True).delete()
-    _cache.pop(client_id, None)
+    _known.pop(client_id)
 
 
 def authenticate(request: Request, params: Params) -> Client:

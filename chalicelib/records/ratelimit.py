@@ -3,12 +3,14 @@
 One atomic ADD per counted failure; the counter item expires with its window. Decisions:
 a window starts at the first failure (the item's `expires_at`), so a key that reached its
 limit is refused until that window ends; reads are consistent so Lambdas agree. The
-policies built on these counters are password_attempts.py (sign-in) and user_codes.py.
+policies built on these counters are password_attempts.py (sign-in), user_codes.py and
+quotas.py (request rates, which `add` a container's batch of requests at once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from chalicelib.models import CounterModel, conditional_write, now
 
@@ -51,17 +53,31 @@ def charge(limits: Iterable[tuple[str, str, int]], window_seconds: int) -> bool:
 
 def record_failure(kind: str, subject: str, window_seconds: int) -> int:
     """Add one failure; a window that has passed starts again. Returns the new count."""
+    return add(kind, subject, 1, window_seconds).count
+
+
+@dataclass(frozen=True)
+class Window:
+    """A counter's live window: its count and when it ends (a `models.now()` instant)."""
+
+    count: int
+    ends_at: float
+
+
+def add(kind: str, subject: str, amount: int, window_seconds: int) -> Window:
+    """Add `amount` in one atomic ADD; a window that has passed starts again with it."""
     record = CounterModel(key=_window_key(kind, subject))
     for _ in range(3):
         at = now()
-        add = [CounterModel.count.add(1)]
-        if conditional_write(record.update, actions=add, condition=CounterModel.expires_at > at):
-            return int(record.count)
-        restart = [CounterModel.count.set(1), CounterModel.expires_at.set(at + window_seconds)]
+        more = [CounterModel.count.add(amount)]
+        if conditional_write(record.update, actions=more, condition=CounterModel.expires_at > at):
+            return Window(int(record.count), float(record.expires_at))
+        ends_at = at + window_seconds
+        restart = [CounterModel.count.set(amount), CounterModel.expires_at.set(ends_at)]
         no_window = CounterModel.expires_at.does_not_exist() | (CounterModel.expires_at <= at)
         if conditional_write(record.update, actions=restart, condition=no_window):
-            return 1  # no live window: this request started one
-    return int(record.count)
+            return Window(amount, ends_at)  # no live window: this request started one
+    return Window(int(record.count), float(record.expires_at))
 
 
 def refund(kind: str, subject: str) -> None:

@@ -13,10 +13,11 @@ from typing import Any
 
 def reset_caches() -> None:
     """What a new Lambda container would not have: every per-container cache."""
-    from chalicelib.records import clients
+    from chalicelib.records import clients, quotas
     from chalicelib.signing import envelope, keys, kms
 
     clients.reset_cache()
+    quotas.reset_cache()
     keys.reset_cache()
     kms.client.cache_clear()
     envelope.reset_cache()
