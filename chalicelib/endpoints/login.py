@@ -75,8 +75,8 @@ def submit(request: Request) -> Response:
         return refused(browser, return_to, username, attempt.retry_after)
     if attempt.user is None:
         return login_form(browser, return_to, username=username, error=BAD_CREDENTIALS, status=400)
-    cookies.remember_device(browser, attempt.user.username)
     cookies.sign_in(browser, attempt.user)
+    cookies.remember_device(browser, attempt.user.username)
     location = get_settings().issuer + (return_to or "/login")
     return pages.redirect(location, status=303, headers=cookies.cookie_headers(browser))
 
