@@ -54,9 +54,12 @@ class Settings:
     refresh_absolute_lifetime: int
     refresh_idle_lifetime: int
     refresh_grace_seconds: int
-    password_user_failure_limit: int
-    password_ip_failure_limit: int
-    password_failure_window: int
+    password_backoff_after: int
+    password_backoff_cap: int
+    password_daily_failure_limit: int
+    password_source_backoff_after: int
+    password_source_backoff_cap: int
+    device_cookie_lifetime: int
     session_lifetime: int
     device_code_lifetime: int
     device_poll_interval: int
@@ -126,9 +129,12 @@ def get_settings() -> Settings:
         refresh_absolute_lifetime=_int("REFRESH_ABSOLUTE_LIFETIME", 30 * 86400),
         refresh_idle_lifetime=_int("REFRESH_IDLE_LIFETIME", 14 * 86400),
         refresh_grace_seconds=_int("REFRESH_GRACE_SECONDS", 0),
-        password_user_failure_limit=_int("PASSWORD_USER_FAILURE_LIMIT", 10),
-        password_ip_failure_limit=_int("PASSWORD_IP_FAILURE_LIMIT", 100),
-        password_failure_window=_int("PASSWORD_FAILURE_WINDOW", 15 * 60),
+        password_backoff_after=_int("PASSWORD_BACKOFF_AFTER", 5),
+        password_backoff_cap=_int("PASSWORD_BACKOFF_CAP", 15 * 60),
+        password_daily_failure_limit=_int("PASSWORD_DAILY_FAILURE_LIMIT", 100),
+        password_source_backoff_after=_int("PASSWORD_SOURCE_BACKOFF_AFTER", 50),
+        password_source_backoff_cap=_int("PASSWORD_SOURCE_BACKOFF_CAP", 60),
+        device_cookie_lifetime=_int("DEVICE_COOKIE_LIFETIME", 180 * 86400),
         session_lifetime=_int("SESSION_LIFETIME", 8 * 3600),
         device_code_lifetime=_int("DEVICE_CODE_LIFETIME", 600),
         device_poll_interval=_int("DEVICE_POLL_INTERVAL", 5),

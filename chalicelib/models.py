@@ -216,11 +216,13 @@ class RevokedTokenModel(Expiring):
 
 
 class CounterModel(Expiring):
-    """Fixed-window counters for brute-force limits (password grant, user codes)."""
+    """Fixed-window counters for brute-force limits (password grant, user codes);
+    `next_at` is when a backed-off key may be tried again (records/ratelimit.py)."""
 
     Meta = _meta("counters")
     key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
+    next_at = NumberAttribute(null=True)
 
 
 class SigningKeyModel(Model):

@@ -118,9 +118,9 @@ def test_a_wrong_user_code_counts_and_warns_in_json_with_the_request_id(
 
 
 def test_a_password_attempt_refused_by_the_limit_counts_a_lockout(
-    http, app, user, settings_env, capsys
+    http, app, user, settings_env, capsys, clock
 ):
-    settings_env(PASSWORD_USER_FAILURE_LIMIT="2")
+    settings_env(PASSWORD_BACKOFF_AFTER="2")
     for _ in range(2):
         assert password_grant(http, app, password="wrong-password").status_code == 400
     assert "Lockouts" not in names(emf(capsys.readouterr().out))

@@ -5,7 +5,8 @@ the client's quota (records/quotas.py: per client, a public one per source too; 
 it) -> client registered for the device grant -> scope within the client's -> resources
 (RFC 8707 §2) within the client's, else invalid_target -> new device code -> no-store JSON.
 Decisions: an omitted scope means the client's registered scope (no resource:
-DEFAULT_AUDIENCE); `verification_uri_complete` carries the user code so a QR code can prefill the page.
+DEFAULT_AUDIENCE); `verification_uri_complete` carries the user code so a QR code can
+prefill the page.
 """
 
 from __future__ import annotations

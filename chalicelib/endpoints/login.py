@@ -5,7 +5,9 @@ Decisions: `return_to` is a path on this server only (one leading `/`, no scheme
 backslash or control character) and the redirect goes to issuer + path, so it can never
 leave the server. The same message answers an unknown user, a wrong password and a
 disabled account. Guesses are limited by the brute-force policy shared with the password
-grant (records/password_attempts.py); a refused attempt gets 429 and its own message.
+grant (records/password_attempts.py): the browser's device cookie goes with each attempt,
+and a right password (re)trusts the browser. A refused attempt gets 429, `Retry-After` and
+a message saying how long to wait.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ CSRF_FORM = "login"
 MAX_RETURN_TO = 8192
 BAD_CREDENTIALS = "The username or password is not correct."
 EXPIRED_FORM = "This form has expired. Please try again."
-TOO_MANY = "Too many failed attempts. Please wait a few minutes and try again."
 
 
 def safe_return_to(value: str | None) -> str | None:
@@ -69,14 +70,22 @@ def submit(request: Request) -> Response:
     if not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
         return login_form(browser, return_to, username=username, error=EXPIRED_FORM, status=400)
     password = params.get("password") or ""
-    attempt = password_attempts.attempt(username, password, params.source_ip)
+    attempt = password_attempts.attempt(username, password, params.source_ip, browser.device)
     if attempt.locked:
-        return login_form(browser, return_to, username=username, error=TOO_MANY, status=429)
+        return refused(browser, return_to, username, attempt.retry_after)
     if attempt.user is None:
         return login_form(browser, return_to, username=username, error=BAD_CREDENTIALS, status=400)
     cookies.sign_in(browser, attempt.user)
+    cookies.remember_device(browser, attempt.user.username)
     location = get_settings().issuer + (return_to or "/login")
     return pages.redirect(location, status=303, headers=cookies.cookie_headers(browser))
+
+
+def refused(browser: Browser, return_to: str | None, username: str, retry_after: int) -> Response:
+    error = password_attempts.refusal(retry_after)
+    page = login_form(browser, return_to, username=username, error=error, status=429)
+    page.headers["Retry-After"] = str(retry_after)
+    return page
 
 
 def login_form(

@@ -4,8 +4,11 @@ RFC 9700 §2.4 says this grant MUST NOT be used: it is here only for trusted fir
 clients registered for it (the token endpoint refuses every other client with
 unauthorized_client). Decisions:
 * The password is checked under the brute-force policy shared with the login page
-  (records/password_attempts.py). An unknown user, a wrong password, a disabled user and
-  a locked-out account all get the same invalid_grant.
+  (records/password_attempts.py); no cookies here, so always as untrusted. An unknown
+  user, a wrong password and a disabled user get the same invalid_grant. A refusal by the
+  limits is invalid_grant too (RFC 6749 §5.2: the credentials cannot be used now; every
+  client handles it), its description saying how long to wait; not 429, which §5.2 does
+  not name and which client libraries may retry without reading the body.
 * Scope: what is asked for is granted, within the client's registered scope; an omitted
   scope means the client's scope without offline_access, which must be asked for. A refresh
   token comes only with offline_access and a client registered for refresh_token.
@@ -36,9 +39,10 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     scope = resolve_scope(params.get("scope"), client.scopes, default=default)
     granted = granted_resources(params, client)
     attempt = password_attempts.attempt(username, password, params.source_ip)
+    if attempt.locked:
+        raise InvalidGrant(password_attempts.refusal(attempt.retry_after), detail="backoff")
     if attempt.user is None:
-        detail = "locked out" if attempt.locked else "bad credentials or disabled user"
-        raise InvalidGrant(INVALID_CREDENTIALS, detail=detail)
+        raise InvalidGrant(INVALID_CREDENTIALS, detail="bad credentials or disabled user")
     minted = mint(
         client,
         sub=attempt.user.sub,

@@ -10,6 +10,9 @@ RFC 6265bis (cookies), OWASP CSRF cheat sheet. Decisions:
 * CSRF: a signed double-submit token. A per-browser random secret lives in its own
   HttpOnly cookie; a form carries HMAC-SHA256(secret, form name). A cross-site page can
   neither read the cookie nor compute the token. The login form needs no session for it.
+* Device cookie (OWASP device cookies): a random nonce per browser, set by a sign-in with
+  a password for `DEVICE_COOKIE_LIFETIME` and kept at sign-out; the brute-force policy
+  trusts it for the usernames signed in from it (records/trusted_devices.py).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from chalice.app import Request
 
 from chalicelib.config import get_settings
 from chalicelib.opaque import VALUE_LENGTH, new_value
-from chalicelib.records import sessions
+from chalicelib.records import sessions, trusted_devices
 from chalicelib.records.sessions import Session
 from chalicelib.records.users import User
 
@@ -39,6 +42,7 @@ class Browser:
     session: Session | None
     csrf_secret: str
     session_cookie: str | None = None
+    device: str = ""
     set_cookies: list[str] = field(default_factory=list)
 
 
@@ -57,6 +61,10 @@ def session_cookie_name() -> str:
 
 def csrf_cookie_name() -> str:
     return cookie_name("gh_csrf")
+
+
+def device_cookie_name() -> str:
+    return cookie_name("gh_device")
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
@@ -86,6 +94,7 @@ def from_request(request: Request) -> Browser:
         session=sessions.load(session_id),
         csrf_secret=cookies.get(csrf_cookie_name(), ""),
         session_cookie=session_id,
+        device=cookies.get(device_cookie_name(), ""),
     )
     if len(browser.csrf_secret) < VALUE_LENGTH:
         browser.csrf_secret = new_value()
@@ -100,6 +109,15 @@ def sign_in(browser: Browser, user: User, *, amr: tuple[str, ...] = ("pwd",)) ->
     lifetime = get_settings().session_lifetime
     browser.set_cookies.append(_cookie(session_cookie_name(), session_id, lifetime))
     return browser.session
+
+
+def remember_device(browser: Browser, username: str) -> None:
+    """After a right password: trust this browser for `username` (a new nonce if it has none)."""
+    if len(browser.device) != VALUE_LENGTH:
+        browser.device = new_value()
+    trusted_devices.trust(username, browser.device)
+    lifetime = get_settings().device_cookie_lifetime
+    browser.set_cookies.append(_cookie(device_cookie_name(), browser.device, lifetime))
 
 
 def sign_out(browser: Browser, *, clear_cookie: bool = True) -> None:

@@ -7,14 +7,15 @@ RFC 8628 §6.1 (user code recommendations) and §5.1 (user code brute forcing). 
 * Entry is normalised: ASCII letters are upper-cased, and everything outside the alphabet
   (dashes, spaces, punctuation, vowels, digits, non-ASCII) is dropped. A result that is not
   8 characters long is a typing mistake, not a guess, and is not counted.
-* Every lookup of a well-formed code is charged to the source IP *before* it runs (one
-  atomic ADD), and refunded when the code was right, so parallel requests cannot slip past
-  the limit. After `USER_CODE_MAX_FAILURES` (5) wrong codes from one IP within
-  `USER_CODE_FAILURE_WINDOW` (600 s, fixed from the first failure) every entry from that IP,
-  right or wrong, gets the same refusal until the window passes: a limited caller learns
-  nothing about which codes exist. Wrong codes are also counted in total, logged, and
-  reported as the WrongUserCodes metric; the total is not enforced, since a global lock
-  would let one attacker shut everyone out.
+* Every lookup of a well-formed code is charged to the source IP (an IPv4 address or an IPv6
+  /64: ratelimit.source_subject) *before* it runs (one atomic ADD), and refunded when the
+  code was right, so parallel requests cannot slip past the limit. After
+  `USER_CODE_MAX_FAILURES` (5) wrong codes from one source within `USER_CODE_FAILURE_WINDOW`
+  (600 s, fixed from the first failure) every entry from that source, right or wrong, gets
+  the same refusal until the window passes: a limited caller learns nothing about which
+  codes exist. Wrong codes are also counted in total, logged, and reported as the
+  WrongUserCodes metric; the total is not enforced, since a global lock would let one
+  attacker shut everyone out.
 """
 
 from __future__ import annotations

@@ -119,10 +119,10 @@ def test_wrong_password_unknown_user_and_disabled_user_get_the_same_answer(
 
 
 def test_repeated_login_failures_are_refused_even_with_the_right_password(
-    browser: Browser, make_user: Any
+    browser: Browser, make_user: Any, clock: Any
 ) -> None:
     make_user()
-    for _ in range(get_settings().password_user_failure_limit):
+    for _ in range(get_settings().password_backoff_after):
         assert browser.login("alice", "wrong password").status_code == 400
     response = browser.login("alice", PASSWORD)
     assert response.status_code == 429
@@ -140,7 +140,7 @@ def test_parallel_wrong_passwords_get_no_more_password_checks_than_the_limit(
     from chalicelib.records import users
 
     make_user()
-    limit = get_settings().password_user_failure_limit
+    limit = get_settings().password_backoff_after
     burst = limit + 5
     page = browser.get("/login")
     real_check = users.check_password
