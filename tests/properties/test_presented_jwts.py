@@ -17,11 +17,16 @@ from chalicelib.errors import InvalidRequest, InvalidToken
 from chalicelib.tokens.verification import verify_access_token, verify_id_token_hint
 from tests.helpers import forged
 
+SCALARS = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10)
+)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
 HEADER_VALUES = {
     "alg": st.sampled_from(["RS256", "ES256", "HS256", "none", "PS256", ""]) | JSON,
     "typ": st.sampled_from(["at+jwt", "JWT", "application/at+jwt", "jwt"]) | JSON,
@@ -33,6 +38,8 @@ CLAIM_VALUES = {
     name: JSON | st.just("REAL")
     for name in ("iss", "sub", "aud", "exp", "iat", "jti", "scope", "client_id", "gh_rf")
 }
+
+VERIFIERS = [(verify_access_token, InvalidToken), (verify_id_token_hint, InvalidRequest)]
 
 
 def segment(value: Any) -> str:
@@ -70,18 +77,14 @@ def build(header: dict[str, Any], claims: dict[str, Any], how: str) -> str:
     return f"{segment(header)}.{segment(claims)}.{signature}"
 
 
-@pytest.mark.parametrize(
-    ("verify", "refusal"), [(verify_access_token, InvalidToken), (verify_id_token_hint, InvalidRequest)]
-)  # fmt: skip
+@pytest.mark.parametrize(("verify", "refusal"), VERIFIERS)
 @given(token=st.text(max_size=300) | st.text("abcXYZ019-_.=", max_size=300))
 def test_any_string_presented_as_a_jwt_is_refused_with_an_rfc_error(aws, verify, refusal, token):
     with pytest.raises(refusal):
         verify(token)
 
 
-@pytest.mark.parametrize(
-    ("verify", "refusal"), [(verify_access_token, InvalidToken), (verify_id_token_hint, InvalidRequest)]
-)  # fmt: skip
+@pytest.mark.parametrize(("verify", "refusal"), VERIFIERS)
 @given(parts=structured_jwts())
 def test_a_well_formed_jwt_we_did_not_sign_is_refused_with_an_rfc_error(
     aws, verify, refusal, parts
