@@ -68,7 +68,7 @@ def build(header: dict[str, Any], claims: dict[str, Any], how: str) -> str:
     if how == "attacker_rsa" and isinstance(header.get("alg"), str):
         try:
             return jwt.encode(claims, forged.attacker_key(), algorithm="RS256", headers=header)
-        except (TypeError, ValueError, jwt.InvalidTokenError):
+        except (TypeError, ValueError, NotImplementedError, jwt.PyJWTError):  # PyJWT refuses it
             pass
     if how == "hs256":
         signing_input = f"{segment(header)}.{segment(claims)}"
