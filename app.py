@@ -25,6 +25,8 @@ app.register_middleware(strict_transport_security, "http")
 # Accept any media type so that a non-form body gets an RFC 6749 error from http.py,
 # not Chalice's own 415 body.
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "*/*"]
+# A GET has no body: whatever Content-Type it names, Chalice must not answer its own 415.
+ANY_CONTENT_TYPE = ["*/*"]
 
 # Browser apps (SPAs with PKCE) call these from their own origin. None of them reads a
 # cookie, so any origin may: the bearer token or client credentials are the authority.
@@ -32,8 +34,18 @@ FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "*/*"]
 BROWSER_API = CORSConfig(allow_origin="*", allow_headers=["Authorization"], max_age=600)
 
 
-@app.route("/.well-known/openid-configuration", methods=["GET"], cors=BROWSER_API)
-@app.route("/.well-known/oauth-authorization-server", methods=["GET"], cors=BROWSER_API)
+@app.route(
+    "/.well-known/openid-configuration",
+    methods=["GET"],
+    content_types=ANY_CONTENT_TYPE,
+    cors=BROWSER_API,
+)
+@app.route(
+    "/.well-known/oauth-authorization-server",
+    methods=["GET"],
+    content_types=ANY_CONTENT_TYPE,
+    cors=BROWSER_API,
+)
 @json_errors
 def discovery_document() -> Response:
     from chalicelib.endpoints import discovery
@@ -41,7 +53,7 @@ def discovery_document() -> Response:
     return public_json(discovery.metadata())
 
 
-@app.route("/jwks.json", methods=["GET"], cors=BROWSER_API)
+@app.route("/jwks.json", methods=["GET"], content_types=ANY_CONTENT_TYPE, cors=BROWSER_API)
 @json_errors
 def jwks_document() -> Response:
     from chalicelib.endpoints import discovery
@@ -83,7 +95,7 @@ def device_authorization_endpoint() -> Response:
     return device_authorization.handle(app.current_request)
 
 
-@app.route("/login", methods=["GET"])
+@app.route("/login", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 @page_errors
 def login_page() -> Response:
     from chalicelib.endpoints import login
@@ -131,7 +143,7 @@ def userinfo_endpoint() -> Response:
     return userinfo.handle(app.current_request)
 
 
-@app.route("/device", methods=["GET"])
+@app.route("/device", methods=["GET"], content_types=ANY_CONTENT_TYPE)
 @page_errors
 def device_page() -> Response:
     from chalicelib.endpoints import device

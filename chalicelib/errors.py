@@ -27,7 +27,10 @@ class OAuthError(Exception):
     def body(self) -> dict[str, str]:
         body = {"error": self.error}
         if self.description:
-            body["error_description"] = self.description
+            # §5.2: only %x20-21 / %x23-5B / %x5D-7E; a description may quote the request.
+            body["error_description"] = "".join(
+                c if " " <= c <= "~" and c not in '"\\' else "?" for c in self.description
+            )
         return body
 
 

@@ -81,3 +81,15 @@ def test_malformed_requests_never_get_a_server_error(http, aws, method, path):
                 headers,
                 response.body[:300],
             )
+
+
+# Found by the fuzzer (tests/fuzz/): hmac.compare_digest raised TypeError on a non-ASCII str.
+@pytest.mark.parametrize("path", ["/login", "/device", "/logout"])
+def test_a_non_ascii_csrf_token_is_an_expired_form_not_a_server_error(http, make_user, path):
+    make_user()
+    browser = Browser(http)
+    assert browser.login("alice", PASSWORD).status_code == 303
+    form = {"csrf_token": "\u00e9\u200b", "username": "alice", "password": "x"}
+    response = browser.post(path, {**form, "user_code": "BCDF-GHJK"})
+    assert response.status_code == 400, response.body[:300]
+    assert b"expired" in response.body

@@ -139,7 +139,8 @@ def csrf_ok(browser: Browser, form: str, submitted: str | None) -> bool:
     """True only for the token this browser's secret gives for `form`."""
     if not submitted or not browser.csrf_secret:
         return False
-    return hmac.compare_digest(csrf_token(browser, form), submitted)
+    # As bytes: compare_digest refuses a str with non-ASCII characters (TypeError, a 500).
+    return hmac.compare_digest(csrf_token(browser, form).encode(), submitted.encode())
 
 
 def cookie_headers(browser: Browser) -> dict[str, Any]:

@@ -46,7 +46,10 @@ REDIRECTING_GRANTS = {"authorization_code", "implicit"}
 
 
 def _check_redirect_uri(uri: str) -> None:
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:  # "http://[::1" (an unclosed IPv6 literal)
+        raise InvalidRedirectUri(f"redirect URI is not a valid URI: {uri}") from exc
     if not parts.scheme or parts.fragment or "#" in uri:
         raise InvalidRedirectUri(f"redirect URI must be absolute without a fragment: {uri}")
     if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "::1", "localhost"}:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -137,3 +138,24 @@ def test_overlong_client_id_is_refused_without_a_lookup(http, aws):
 
 def test_get_on_token_endpoint_is_not_allowed(http, aws):
     assert http.get("/token").status_code == 405
+
+
+# Found by the fuzzer (tests/fuzz/): descriptions that quote the request echoed its characters.
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"grant_type": 'caf\u00e9"\\\x1b'},
+        {"grant_type": "client_credentials", "\u00e9\x01": "a", "scope": "x"},
+    ],
+)
+def test_error_description_holds_only_the_characters_rfc_6749_allows(http, make_client, form):
+    client, secret = make_client()
+    body = "&".join(f"{quote(k)}={quote(v)}" for k, v in form.items())
+    if "scope" in form:
+        body += "&" + quote("\u00e9\x01") + "=b"  # the same odd name twice
+    response = http.post(
+        "/token", body=body, headers={**FORM, **basic(client.client_id, secret or "")}
+    )
+    assert response.status_code == 400
+    description = json.loads(response.body)["error_description"]
+    assert all(" " <= c <= "~" and c not in '"\\' for c in description), description
