@@ -86,6 +86,10 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> 
         "PORT": str(app_port),
         "GATEHOUSE_EMULATOR": "true",
         "PYTHONUNBUFFERED": "1",
+        # The race tests send hundreds of /token requests for one client within seconds;
+        # per-client quotas are tested in-process (tests/records/test_quotas.py).
+        "TOKEN_RATE_PER_CLIENT": "10000",
+        "TOKEN_BURST_PER_CLIENT": "100000",
         **settings,
     }
     for name in ("ISSUER", "TABLE_PREFIX", "KEY_ALIAS_PREFIX", "GATEHOUSE_STAGE"):
