@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--allow-plain-pkce", action="store_true")
     create.add_argument("--can-introspect", action="store_true")
     create.add_argument("--id-token-alg", choices=["RS256", "ES256"], default="RS256")
+    create.add_argument(
+        "--access-token-alg", choices=["RS256", "ES256"], help="default: ACCESS_TOKEN_ALG"
+    )
     create.add_argument("--access-token-lifetime", type=int)
     create.add_argument("--resource", action="append", default=[], dest="resources")
     for verb in ("show", "delete", "rotate-secret"):
@@ -98,6 +101,7 @@ def _client(args: argparse.Namespace) -> Any:
             allow_plain_pkce=args.allow_plain_pkce,
             can_introspect=args.can_introspect,
             id_token_signed_response_alg=args.id_token_alg,
+            access_token_signed_response_alg=args.access_token_alg,
             access_token_lifetime=args.access_token_lifetime,
             resources=args.resources,
         )

@@ -3,7 +3,9 @@
 Every tunable of Gatehouse lives here with its default; nothing else reads os.environ.
 The stage's values come from `.chalice/config.json` (Chalice sets them as environment
 variables); `EMULATOR_PORT`/`AWS_ENDPOINT_URL` and `PORT`/`ISSUER` let a second local stack
-run beside the first.
+run beside the first. `ACCESS_TOKEN_ALG` defaults by `SIGNING_MODE`: RS256 in `kms` mode
+(KMS charges $0.03 per 10,000 RSA_2048 Sign requests, $0.15 per 10,000 ECC ones), ES256 in
+`envelope` mode (signing in Lambda, ES256 costs several times less CPU than RS256).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import lru_cache
 # A deployed stage without ISSUER takes its issuer from each request's API Gateway context
 # (chalicelib/stage_issuer.py sets this around the request); see Settings.issuer.
 request_issuer: ContextVar[str] = ContextVar("request_issuer", default="")
+ACCESS_TOKEN_ALG_BY_MODE = {"kms": "RS256", "envelope": "ES256"}
 
 
 def _int(name: str, default: int) -> int:
@@ -34,6 +37,13 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _access_token_alg(signing_mode: str) -> str:
+    """`ACCESS_TOKEN_ALG` if set, else the cheaper algorithm for the signing mode."""
+    if not os.environ.get("ACCESS_TOKEN_ALG", "").strip():
+        return ACCESS_TOKEN_ALG_BY_MODE[signing_mode]
+    return _choice("ACCESS_TOKEN_ALG", ("RS256", "ES256"))
+
+
 def _words(name: str, default: str) -> tuple[str, ...]:
     return tuple(os.environ.get(name, default).replace(",", " ").split())
 
@@ -46,6 +56,7 @@ class Settings:
     table_prefix: str
     key_alias_prefix: str
     signing_mode: str
+    access_token_alg: str
     default_audience: str
     scopes_supported: tuple[str, ...]
     access_token_lifetime: int
@@ -114,13 +125,15 @@ def _issuer() -> str:
 def get_settings() -> Settings:
     stage = os.environ.get("GATEHOUSE_STAGE", "dev")
     endpoint_url = _endpoint_url()
+    signing_mode = _choice("SIGNING_MODE", ("kms", "envelope"))
     return Settings(
         stage=stage,
         configured_issuer=_issuer(),
         endpoint_url=endpoint_url,
         table_prefix=os.environ.get("TABLE_PREFIX", f"gatehouse-{stage}-"),
         key_alias_prefix=os.environ.get("KEY_ALIAS_PREFIX", f"alias/gatehouse-{stage}"),
-        signing_mode=_choice("SIGNING_MODE", ("kms", "envelope")),
+        signing_mode=signing_mode,
+        access_token_alg=_access_token_alg(signing_mode),
         default_audience=os.environ.get("DEFAULT_AUDIENCE", "") or "urn:gatehouse:api",
         scopes_supported=_words("SCOPES_SUPPORTED", "api:read api:write"),
         access_token_lifetime=_int("ACCESS_TOKEN_LIFETIME", 3600),

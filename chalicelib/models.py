@@ -95,6 +95,8 @@ class ClientModel(Model):
     allow_plain_pkce = BooleanAttribute(default=False)
     can_introspect = BooleanAttribute(default=False)
     id_token_signed_response_alg = UnicodeAttribute(default="RS256")
+    # None: the stage's ACCESS_TOKEN_ALG (tokens/access_tokens.py)
+    access_token_signed_response_alg = UnicodeAttribute(null=True)
     access_token_lifetime = NumberAttribute(null=True)
     created_at = NumberAttribute(default=now)
     # RFC 8707 resource indicators the client may ask tokens for (records/clients.py)

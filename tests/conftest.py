@@ -149,6 +149,21 @@ def settings_env() -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture
+def envelope_mode(aws: None, settings_env: Any) -> Iterator[None]:
+    """A stage provisioned in envelope mode: the key set holds only wrapped key pairs."""
+    from chalicelib.emulator import provision
+    from chalicelib.models import SigningKeyModel
+    from tests.helpers.aws import reset_caches
+
+    settings_env(SIGNING_MODE="envelope")
+    for record in SigningKeyModel.scan():
+        record.delete()
+    reset_caches()
+    provision()
+    yield
+
+
+@pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     """Freeze `models.now()`, the one clock of every expiry; move it with `clock.advance(s)`."""
     import time

@@ -153,3 +153,23 @@ def test_client_resources_are_stored_and_shown_and_default_to_the_default_audien
     assert post_form(http, "/token", grant, auth).status_code == 200
     grant["resource"] = "https://payroll.example/"
     assert post_form(http, "/token", grant, auth).status_code == 400
+
+
+def test_access_token_alg_flag_pins_the_clients_access_tokens_either_way(http, aws):
+    import jwt
+
+    grant = {"grant_type": "client_credentials"}
+    for flag, alg in (("ES256", "ES256"), ("RS256", "RS256"), (None, "RS256")):
+        created = create(*(("--access-token-alg", flag) if flag else ()))
+        code, shown = admin("client", "show", created["client_id"])
+        assert code == 0 and shown["access_token_signed_response_alg"] == flag
+        auth = basic(created["client_id"], created["client_secret"])
+        token = json.loads(post_form(http, "/token", grant, auth).body)["access_token"]
+        assert jwt.get_unverified_header(token)["alg"] == alg  # unpinned: ACCESS_TOKEN_ALG
+
+
+def test_access_token_alg_flag_takes_only_algorithms_we_sign_with(aws, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        create("--access-token-alg", "HS256")
+    assert exit_info.value.code == 2
+    assert "--access-token-alg" in capsys.readouterr().err

@@ -3,7 +3,12 @@
 One function builds the metadata for both well-known paths; it advertises only what is
 implemented (the grant registry is the source of `grant_types_supported`; `offline_access`
 is always a supported scope because refresh tokens hang on it). PKCE is advertised as
-S256 only: `plain` exists solely for clients registered for it.
+S256 only: `plain` exists solely for clients registered for it. Both signing algorithms are
+listed for ID tokens and for access tokens because a client may pin either
+(`id_token_signed_response_alg`, `access_token_signed_response_alg`); an unpinned client's
+access tokens use `ACCESS_TOKEN_ALG`. `access_token_signing_alg_values_supported` is no
+registered metadata name (RFC 9068 defines none); we keep it for the clients that read it.
+No `*_endpoint_auth_signing_alg_values_supported`: no client authenticates with a JWT.
 """
 
 from __future__ import annotations

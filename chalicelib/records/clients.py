@@ -59,6 +59,7 @@ class Client:
     id_token_signed_response_alg: str
     access_token_lifetime: int | None
     resources: tuple[str, ...] = ()
+    access_token_signed_response_alg: str | None = None  # None: the stage's ACCESS_TOKEN_ALG
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -94,6 +95,7 @@ def from_record(record: ClientModel) -> Client:
         if record.access_token_lifetime
         else None,
         resources=tuple(record.resources or ()) or (get_settings().default_audience,),
+        access_token_signed_response_alg=record.access_token_signed_response_alg or None,
     )
 
 

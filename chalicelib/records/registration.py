@@ -8,7 +8,9 @@ SHA-256 is stored); public clients authenticate with `none` and must use PKCE; r
 URIs are absolute, without fragments (RFC 6749 §3.1.2), https or loopback http or a
 private-use scheme (RFC 8252 §7.1). The resources a client may ask tokens for (RFC 8707 §2)
 are absolute URIs without fragments; without any, it gets `DEFAULT_AUDIENCE` alone,
-written on the record so `client show` says so.
+written on the record so `client show` says so. A client may pin the algorithm of its ID
+tokens and of its access tokens to one we sign with (RS256, ES256); an access token
+algorithm left unset follows the stage's `ACCESS_TOKEN_ALG`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri
 from chalicelib.models import ClientModel
 from chalicelib.opaque import new_value, sha256_hex
 from chalicelib.records.clients import AUTH_METHODS, Client, from_record, is_resource_uri
+from chalicelib.signing.keys import ALGORITHMS
 
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = (
@@ -43,6 +46,7 @@ RESPONSE_TYPES = (
     "code id_token token",
 )
 REDIRECTING_GRANTS = {"authorization_code", "implicit"}
+ALG_FIELDS = ("id_token_signed_response_alg", "access_token_signed_response_alg")
 
 
 def _check_redirect_uri(uri: str) -> None:
@@ -75,6 +79,9 @@ def _check(meta: dict[str, Any]) -> None:
         raise InvalidClientMetadata("this grant type needs at least one --redirect-uri")
     for uri in meta["redirect_uris"] + meta["post_logout_redirect_uris"]:
         _check_redirect_uri(uri)
+    for field in ALG_FIELDS:
+        if meta.get(field) not in (None, *ALGORITHMS):
+            raise InvalidClientMetadata(f"{field} must be one of {', '.join(ALGORITHMS)}")
     for resource in meta["resources"]:
         if not is_resource_uri(resource):
             raise InvalidClientMetadata(

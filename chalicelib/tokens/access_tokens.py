@@ -4,7 +4,9 @@ RFC 9068 §2: header `typ: at+jwt`; claims iss, sub, aud, exp, iat, jti, client_
 (and auth_time when a person signed in). Decisions: the lifetime is the client's own or
 `ACCESS_TOKEN_LIFETIME`; a token issued beside a refresh token carries its family id
 (`refresh_family`), so revoking the family (RFC 7009 §2.1) makes the access token inactive
-too; a revoked jti is denied until the token's own exp, then ages out by TTL.
+too; a revoked jti is denied until the token's own exp, then ages out by TTL. The
+algorithm is the client's `access_token_signed_response_alg` if it registered one, else
+`ACCESS_TOKEN_ALG` (by default RS256 in `kms` mode, ES256 in `envelope` mode: config.py).
 Verification is in verification.py.
 """
 
@@ -59,7 +61,8 @@ def issue_access_token(
         claims["auth_time"] = auth_time
     if refresh_family is not None:
         claims[REFRESH_FAMILY_CLAIM] = refresh_family
-    token = sign_jwt(claims, typ=TYP)
+    alg = client.access_token_signed_response_alg or settings.access_token_alg
+    token = sign_jwt(claims, typ=TYP, alg=alg)
     return IssuedToken(token=token, jti=jti, exp=now + lifetime, expires_in=lifetime)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import jwt
 import pytest
@@ -14,21 +12,6 @@ from tests.helpers.faults import aws_fault
 from tests.helpers.forms import basic, post_form
 
 GRANT = {"grant_type": "client_credentials"}
-
-
-@pytest.fixture
-def envelope_mode(aws: None, settings_env: Any) -> Iterator[None]:
-    """A stage provisioned in envelope mode: the key set holds only wrapped key pairs."""
-    from chalicelib.emulator import provision
-    from chalicelib.models import SigningKeyModel
-    from tests.helpers.aws import reset_caches
-
-    settings_env(SIGNING_MODE="envelope")
-    for record in SigningKeyModel.scan():
-        record.delete()
-    reset_caches()
-    provision()
-    yield
 
 
 def token(http, client, secret) -> str:
