@@ -35,8 +35,12 @@ def counting() -> Iterator[list[str]]:
         botocore.client.BaseClient._make_api_call = real
 
 
-def run(warm_requests: int = 10, flows: tuple[str, ...] | None = None) -> dict[str, Any]:
-    return {mode: _run(mode, warm_requests, flows) for mode in ("kms", "envelope")}
+def run(
+    warm_requests: int = 10,
+    flows: tuple[str, ...] | None = None,
+    modes: tuple[str, ...] = ("kms", "envelope"),
+) -> dict[str, Any]:
+    return {mode: _run(mode, warm_requests, flows) for mode in modes}
 
 
 def _run(mode: str, warm_requests: int, only: tuple[str, ...] | None) -> dict[str, Any]:

@@ -94,10 +94,10 @@ def _token_event(client_id: str, secret: str) -> str:
     return json.dumps(event)
 
 
-def _stacks(endpoint: str) -> dict[str, tuple[str, dict[str, str], str]]:
+def _stacks(endpoint: str, modes: tuple[str, ...]) -> dict[str, tuple[str, dict[str, str], str]]:
     """name -> (code, environment, stdin) of every snippet timed."""
     snippets = {name: (PROBE.format(code=c), BASE_ENV, "") for name, c in IMPORTS.items()}
-    for mode in ("kms", "envelope"):
+    for mode in modes:
         env = {
             **BASE_ENV,
             "AWS_ENDPOINT_URL": endpoint,
@@ -113,9 +113,9 @@ def _stacks(endpoint: str) -> dict[str, tuple[str, dict[str, str], str]]:
     return snippets
 
 
-def run(runs: int = RUNS) -> dict[str, Any]:
+def run(runs: int = RUNS, modes: tuple[str, ...] = ("kms", "envelope")) -> dict[str, Any]:
     with moto_server() as endpoint:
-        snippets = _stacks(endpoint)
+        snippets = _stacks(endpoint, modes)
         samples: dict[str, list[tuple[float, int]]] = {name: [] for name in snippets}
         for _ in range(runs):
             for name, (code, env, stdin) in snippets.items():
