@@ -40,9 +40,13 @@ def per_million(
     return {k: round(v, 2) for k, v in lines.items()} | {"total": round(sum(lines.values()), 2)}
 
 
-def run(aws_calls: dict[str, Any] | None = None, alg: str = "RS256") -> dict[str, Any]:
+# ACCESS_TOKEN_ALG's defaults (README, Which algorithm): RS256 where KMS bills each Sign.
+DEFAULT_ALG = {"kms": "RS256", "envelope": "ES256"}
+
+
+def run(aws_calls: dict[str, Any] | None = None) -> dict[str, Any]:
     table: dict[str, Any] = {}
-    for mode in ("kms", "envelope"):
+    for mode, alg in DEFAULT_ALG.items():
         warm = (aws_calls or {}).get(mode, {}).get("client_credentials", {}).get("warm_calls")
         reads, writes = _dynamodb(warm) if warm else (0.0, 0.1)
         table[f"client_credentials, {mode} {alg}"] = per_million(mode, alg, 1, 1, reads, writes)
