@@ -6,7 +6,16 @@ import contextlib
 import os
 from pathlib import Path
 
-from bench import aws_calls, cold_start, cost, cpu_per_token, floor_pyjwt, peer_authlib, report
+from bench import (
+    aws_calls,
+    cold_start,
+    cost,
+    cpu_per_token,
+    floor_pyjwt,
+    peer_authlib,
+    report,
+    throughput,
+)
 from bench.harness import has_access_token_alg
 
 HERE = Path(__file__).parent
@@ -21,6 +30,7 @@ def main() -> None:
             "floor_pyjwt": floor_pyjwt.run(),
             "aws_calls": aws_calls.run(),
             "cold_start": cold_start.run(),
+            "throughput": throughput.run(),
         }
     results["cost"] = cost.run(results["aws_calls"])
     cost.chart(results["cost"], HERE / "cost.png")

@@ -60,6 +60,19 @@ def _cold(r: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _throughput(r: dict[str, Any]) -> list[str]:
+    rows = [
+        "| concurrent clients | tokens/s | p50 ms | p99 ms | errors | resets |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, v in r["throughput"].items():
+        rows.append(
+            f"| {name.split()[0]} | {v['tokens_per_second']} | {v['p50_ms']} | {v['p99_ms']} "
+            f"| {v['errors']} | {v['resets']} |"
+        )
+    return rows
+
+
 def _cost(r: dict[str, Any]) -> list[str]:
     rows = [
         "| per million | API Gateway | Lambda | KMS Sign | DynamoDB | Logs | total |",
@@ -91,6 +104,10 @@ def markdown(r: dict[str, Any], notes: list[str]) -> str:
         "## Cold start (alternated fresh processes, median)",
         "",
         *_cold(r),
+        "",
+        "## Throughput through the local stack (`make run`; client_credentials, kms mode)",
+        "",
+        *_throughput(r),
         "",
         "## Cost per million (AWS list prices in bench/prices.py; chart: cost.png)",
         "",

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 from chalicelib.admin import PROJECT_DIR, apply_stage_env
@@ -164,9 +163,9 @@ def _start_emulator(port: int) -> tuple[Any, threading.Thread]:
 
 
 def _start_app(port: int) -> subprocess.Popen[bytes]:
-    chalice = str(Path(sys.executable).parent / "chalice")
+    """`chalice local`, with a listen backlog for bursts (local_server.py)."""
     command = [
-        chalice, "local", "--stage", "local",
+        sys.executable, "-m", "chalicelib.local_server", "local", "--stage", "local",
         "--no-autoreload", "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=PROJECT_DIR, env=os.environ.copy())

@@ -76,3 +76,12 @@ def test_cost_table_and_chart(tmp_path: Path) -> None:
     assert all(v["total"] > 0 for v in table.values())
     cost.chart(table, tmp_path / "cost.png")
     assert (tmp_path / "cost.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_throughput_runs_the_local_stack_and_reports_latency_and_failures() -> None:
+    from bench import throughput
+
+    found = throughput.run(concurrency=(2,), per_client=3)
+    figures = found["2 clients"]
+    assert figures["requests"] == 6 and figures["errors"] == figures["resets"] == 0
+    assert figures["tokens_per_second"] > 0 and 0 < figures["p50_ms"] <= figures["p99_ms"]

@@ -27,7 +27,7 @@ FLOORS = (
     ("chalicelib.grants",),
     ("chalicelib.pages",),
     ("chalicelib.endpoints",),
-    ("chalicelib.admin", "chalicelib.emulator"),
+    ("chalicelib.admin", "chalicelib.emulator", "chalicelib.local_server"),
 )
 TABLE_FLOORS = ("chalicelib.records", "chalicelib.tokens", "chalicelib.signing")
 TABLES = ("chalicelib.models", "chalicelib.tables")

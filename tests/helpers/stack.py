@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-CHALICE_LOCAL = [sys.executable, "-m", "tests.e2e.chalice_local", "local"]
+CHALICE_LOCAL = [sys.executable, "-m", "chalicelib.local_server", "local"]
 
 
 def free_port() -> int:
