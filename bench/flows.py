@@ -83,16 +83,20 @@ def _code(f: Fixtures) -> tuple[str, str]:
     return authorization_codes.issue(grant), verifier
 
 
-def _tokens(f: Fixtures) -> dict[str, Any]:
-    """A code exchanged for tokens (access, id, refresh), sent unmeasured."""
+def _exchange_form(f: Fixtures) -> dict[str, str]:
+    """A fresh code and the token request that redeems it."""
     code, verifier = _code(f)
-    form = {
+    return {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": REDIRECT,
         "code_verifier": verifier,
     }
-    response = _post(f, "/token", form, f.web_auth)
+
+
+def _tokens(f: Fixtures) -> dict[str, Any]:
+    """A code exchanged for tokens (access, id, refresh), sent unmeasured."""
+    response = _post(f, "/token", _exchange_form(f), f.web_auth)
     assert response.status_code == 200, response.body
     return json.loads(response.body)
 
@@ -102,13 +106,7 @@ def client_credentials(f: Fixtures) -> Send:
 
 
 def code_exchange(f: Fixtures) -> Send:
-    code, verifier = _code(f)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT,
-        "code_verifier": verifier,
-    }
+    form = _exchange_form(f)
     return lambda: _post(f, "/token", form, f.web_auth)
 
 

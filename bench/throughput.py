@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,14 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.helpers.stack import _wait_http, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = (1, 4, 16)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -38,8 +33,8 @@ def local_stack() -> Iterator[dict[str, Any]]:
     """The running stack's ready line: issuer and the demo service client."""
     env = {
         **os.environ,
-        "PORT": str(_free_port()),
-        "EMULATOR_PORT": str(_free_port()),
+        "PORT": str(free_port()),
+        "EMULATOR_PORT": str(free_port()),
         "TOKEN_RATE_PER_CLIENT": "100000",
         "TOKEN_BURST_PER_CLIENT": "1000000",
         "PYTHONUNBUFFERED": "1",
@@ -59,23 +54,11 @@ def local_stack() -> Iterator[dict[str, Any]]:
         else:
             raise RuntimeError("the local stack did not start")
         threading.Thread(target=process.stdout.read, daemon=True).start()  # drain its log
-        _wait_for(ready["issuer"] + "/jwks.json")
+        _wait_http(ready["issuer"] + "/jwks.json")
         yield ready
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-
-
-def _wait_for(url: str) -> None:
-    import requests
-
-    for _ in range(300):
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def _client(issuer: str, credentials: tuple[str, str], count: int, out: list[Any]) -> None:

@@ -40,13 +40,14 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     authorization_codes.check_live(record)
     if users.active_by_sub(record.sub) is None:
         raise InvalidGrant(INVALID_CODE, detail="user missing or disabled")
+    granted = tuple(record.resources or ())
     minted = mint(
         client,
         sub=record.sub,
         scope=record.scope,
-        audience=audience(params, tuple(record.resources or ())),
+        audience=audience(params, granted),
         auth_time=int(record.auth_time),
-        resources=tuple(record.resources or ()),
+        resources=granted,
         nonce=record.nonce,
         sid=record.session_id,
     )

@@ -29,13 +29,14 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
     user = users.active_by_sub(record.sub)
     if user is None:
         raise InvalidGrant("The user who approved this device can no longer sign in")
+    granted = tuple(record.resources or ())
     minted = mint(
         client,
         sub=user.sub,
         scope=record.scope,
-        audience=audience(params, tuple(record.resources or ())),
+        audience=audience(params, granted),
         auth_time=int(record.auth_time),
-        resources=tuple(record.resources or ()),
+        resources=granted,
     )
     try:
         device_codes.claim(record)

@@ -66,7 +66,7 @@ def require(raw: str | None) -> str:
 def charge(source_ip: str) -> None:
     """Count one try from this IP before looking the code up; refuse past the limit."""
     settings = get_settings()
-    limit = (PER_IP, _subject(source_ip), settings.user_code_max_failures)
+    limit = (PER_IP, ratelimit.source_subject(source_ip), settings.user_code_max_failures)
     if ratelimit.charge([limit], settings.user_code_failure_window):
         raise AccessDenied(
             "Too many wrong codes were entered from your network. Wait a few minutes and "
@@ -79,7 +79,7 @@ def charge(source_ip: str) -> None:
 def record_lookup(source_ip: str, *, found: bool) -> None:
     """After the lookup: refund the try of a code that was found, count a wrong one overall."""
     if found:
-        ratelimit.refund(PER_IP, _subject(source_ip))
+        ratelimit.refund(PER_IP, ratelimit.source_subject(source_ip))
         return
     observability.count(observability.WRONG_USER_CODES)
     total = ratelimit.record_failure(TOTAL, "all", get_settings().user_code_failure_window)
@@ -88,8 +88,6 @@ def record_lookup(source_ip: str, *, found: bool) -> None:
 
 def is_refused(source_ip: str) -> bool:
     settings = get_settings()
-    return ratelimit.is_limited(PER_IP, _subject(source_ip), settings.user_code_max_failures)
-
-
-def _subject(source_ip: str) -> str:
-    return ratelimit.source_subject(source_ip)
+    return ratelimit.is_limited(
+        PER_IP, ratelimit.source_subject(source_ip), settings.user_code_max_failures
+    )

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -218,18 +218,34 @@ def operator(emulator: Emulator, infra_stack: dict[str, Any]) -> SimpleNamespace
 
 
 @pytest.fixture(scope="module")
-def api(
+def launch(
     artifact: Artifact,
     runtime_root: Path,
     emulator: Emulator,
     operator: Any,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Function]:
+) -> Iterator[Callable[[str], Function]]:
+    """Start a fresh container of the function whose handler ends with the suffix given
+    (".app", ".rotate_keys"); every one started in the module is stopped at its end."""
+    started: list[Function] = []
+
+    def start(handler_suffix: str) -> Function:
+        log = tmp_path_factory.mktemp("function") / "function.log"
+        function = start_function(
+            artifact, runtime_root, emulator.endpoint_url, handler_suffix, log
+        )
+        started.append(function)
+        return function
+
+    yield start
+    for function in started:
+        function.stop()
+
+
+@pytest.fixture(scope="module")
+def api(launch: Callable[[str], Function]) -> Function:
     """One warm container of the API handler for the module."""
-    log = tmp_path_factory.mktemp("api") / "api.log"
-    function = start_function(artifact, runtime_root, emulator.endpoint_url, ".app", log)
-    yield function
-    function.stop()
+    return launch(".app")
 
 
 @pytest.fixture(scope="module")

@@ -123,3 +123,14 @@ def kms_facts(kms: Any) -> Any:
         return arn, {t["TagKey"]: t["TagValue"] for t in tags}
 
     return facts
+
+
+def denied(policy: dict[str, Any], calls: list[dict[str, Any]], kms: Any) -> set[tuple[str, str]]:
+    """(action, resource) of every request the recorded `calls` made that `policy` denies."""
+    facts = kms_facts(kms)
+    return {
+        (request.action, request.resource)
+        for call in calls
+        for request in requests_of(call, facts)
+        if not allows(policy, request)
+    }

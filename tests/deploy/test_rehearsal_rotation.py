@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from tests.deploy import iam
 from tests.deploy.conftest import ROOT, Emulator
 from tests.deploy.lambda_http import LambdaHttp, verify
-from tests.deploy.runtime import STAGE, Artifact, Function, start_function
+from tests.deploy.runtime import STAGE, Function
 from tests.helpers.forms import basic, post_form
 
 DAY = 86400
@@ -41,25 +40,14 @@ def scheduled_event() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def rotate(
-    artifact: Artifact,
-    runtime_root: Path,
-    emulator: Emulator,
-    operator: Any,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Function]:
-    log = tmp_path_factory.mktemp("rotate") / "rotate.log"
-    function = start_function(artifact, runtime_root, emulator.endpoint_url, ".rotate_keys", log)
-    yield function
-    function.stop()
+def rotate(launch: Callable[[str], Function]) -> Function:
+    return launch(".rotate_keys")
 
 
-def fresh_api(artifact: Artifact, runtime: Path, emulator: Emulator, tmp: Path) -> LambdaHttp:
+def fresh_api(launch: Callable[[str], Function]) -> LambdaHttp:
     """A cold container: it reads the key set anew, as every container does within
     KEYS_CACHE_SECONDS."""
-    return LambdaHttp(
-        start_function(artifact, runtime, emulator.endpoint_url, ".app", tmp / "api.log")
-    )
+    return LambdaHttp(launch(".app"))
 
 
 def set_back(emulator: Emulator, state: str, attribute: str, seconds: int) -> None:
@@ -91,7 +79,7 @@ def kid_of(token: str) -> str:
 
 
 def test_a_month_of_schedule_stages_activates_and_never_denies_a_signature(
-    rotate: Function, http: LambdaHttp, operator: Any, artifact, runtime_root, emulator, tmp_path
+    rotate: Function, http: LambdaHttp, operator: Any, emulator: Emulator, launch
 ) -> None:
     before = client_credentials_token(http, operator)
     nothing_due = rotate.invoke(scheduled_event())
@@ -101,7 +89,7 @@ def test_a_month_of_schedule_stages_activates_and_never_denies_a_signature(
     staged = {k["alg"]: k["staged"] for k in rotate.invoke(scheduled_event())["keys"]}
     assert all(staged.values()), staged
     assert '"event":"key_rotation"' in rotate.new_logs()
-    published = fresh_api(artifact, runtime_root, emulator, tmp_path)
+    published = fresh_api(launch)
     served = {k["kid"] for k in json.loads(published.get("/jwks.json").body)["keys"]}
     assert set(staged.values()) <= served
     assert kid_of(client_credentials_token(published, operator)) == kid_of(before)
@@ -112,13 +100,11 @@ def test_a_month_of_schedule_stages_activates_and_never_denies_a_signature(
     again = rotate.invoke(scheduled_event())
     assert all(k["staged"] is None and k["activated"] is None for k in again["keys"])
 
-    signing_now = fresh_api(artifact, runtime_root, emulator, tmp_path)
+    signing_now = fresh_api(launch)
     after = client_credentials_token(signing_now, operator)
     assert kid_of(after) == staged["RS256"]
     for token in (before, after):  # the old key is retired, still published
         assert verify(signing_now, token, "urn:gatehouse:api")["iss"].endswith("/api")
-    published.function.stop()
-    signing_now.function.stop()
 
 
 def test_the_new_keys_carry_the_stage_tag_and_sign_by_it(rotate: Function, emulator) -> None:
@@ -133,14 +119,7 @@ def test_the_new_keys_carry_the_stage_tag_and_sign_by_it(rotate: Function, emula
 def test_the_rotate_policy_allows_every_call_the_function_made(rotate: Function, emulator):
     policy = json.loads((ROOT / ".chalice" / f"policy-rotate-{STAGE}.json").read_text())
     assert iam.wildcard_problems(policy) == []
-    kms_facts = iam.kms_facts(emulator.client("kms"))
 
     operations = {c["operation"] for c in rotate.calls}
     assert {"CreateKey", "GetPublicKey", "Scan", "TransactWriteItems"} <= operations
-    denied = {
-        (r.action, r.resource)
-        for call in rotate.calls
-        for r in iam.requests_of(call, kms_facts)
-        if not iam.allows(policy, r)
-    }
-    assert denied == set()
+    assert iam.denied(policy, rotate.calls, emulator.client("kms")) == set()

@@ -68,8 +68,8 @@ def build(header: dict[str, Any], claims: dict[str, Any], how: str) -> str:
     if how == "attacker_rsa" and isinstance(header.get("alg"), str):
         try:
             return jwt.encode(claims, forged.attacker_key(), algorithm="RS256", headers=header)
-        except (TypeError, ValueError, NotImplementedError, jwt.PyJWTError):  # PyJWT refuses it
-            pass
+        except (TypeError, ValueError, NotImplementedError, jwt.PyJWTError):
+            pass  # PyJWT will not encode this header: forge the token by hand below instead
     if how == "hs256":
         signing_input = f"{segment(header)}.{segment(claims)}"
         return f"{signing_input}.{segment(signing_input)}"
