@@ -6,7 +6,9 @@ and its config. Steps, each safe to repeat:
    (tables, KMS keys and aliases tagged for the stage, log groups, alarms).
 2. With a custom domain (`api_gateway_custom_domain` in the stage's config) the issuer is
    known before anything is deployed: pin `ISSUER` to it first.
-3. `chalice deploy --stage STAGE`.
+3. `make package`'s build and check (a fresh zip, refused without cryptography's Linux
+   binding or a runtime dependency), then `chalice deploy --stage STAGE`, which deploys
+   that very zip: the build leaves it in Chalice's cache, keyed by the code's hash.
 4. Without a custom domain, pin `ISSUER` to the REST API's URL and deploy again (only the
    Lambda's environment changes). Until then the Lambda derives the same URL from API
    Gateway's request context (chalicelib/stage_issuer.py), so no request ever gets a 500.
@@ -26,6 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from infra import package
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "infra" / "template.json"
@@ -193,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     cloudformation, dynamodb = session.client("cloudformation"), session.client("dynamodb")
     status = deploy_stack(cloudformation, args.stage, parameters, dynamodb)
     print(f"deploy: stack {stack_name(args.stage)}: {status}", flush=True)
+    found = package.problems(package.build(args.stage, ROOT / "dist" / args.stage))
+    if found:
+        raise SystemExit("error: the artifact would fail in Lambda: " + "; ".join(found))
     chalice = str(Path(sys.executable).with_name("chalice"))
     planned = custom_domain_issuer(stage_config(args.stage))
     if planned:
