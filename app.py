@@ -53,6 +53,25 @@ def discovery_document() -> Response:
     return public_json(discovery.metadata())
 
 
+@app.route(
+    "/.well-known/openid-configuration/{issuer_path}",
+    methods=["GET"],
+    content_types=ANY_CONTENT_TYPE,
+    cors=BROWSER_API,
+)
+@app.route(
+    "/.well-known/oauth-authorization-server/{issuer_path}",
+    methods=["GET"],
+    content_types=ANY_CONTENT_TYPE,
+    cors=BROWSER_API,
+)
+@json_errors
+def path_inserted_discovery_document(issuer_path: str) -> Response:
+    from chalicelib.endpoints import discovery
+
+    return public_json(discovery.path_inserted_metadata(issuer_path))
+
+
 @app.route("/jwks.json", methods=["GET"], content_types=ANY_CONTENT_TYPE, cors=BROWSER_API)
 @json_errors
 def jwks_document() -> Response:
@@ -93,6 +112,27 @@ def device_authorization_endpoint() -> Response:
     from chalicelib.endpoints import device_authorization
 
     return device_authorization.handle(app.current_request)
+
+
+@app.route("/register", methods=["POST"], content_types=ANY_CONTENT_TYPE, cors=BROWSER_API)
+@json_errors
+def registration_endpoint() -> Response:
+    from chalicelib.endpoints import register
+
+    return register.register(app.current_request)
+
+
+@app.route(
+    "/register/{client_id}",
+    methods=["GET", "PUT", "DELETE"],
+    content_types=ANY_CONTENT_TYPE,
+    cors=BROWSER_API,
+)
+@json_errors
+def client_configuration_endpoint(client_id: str) -> Response:
+    from chalicelib.endpoints import register
+
+    return register.manage(app.current_request, client_id)
 
 
 @app.route("/login", methods=["GET"], content_types=ANY_CONTENT_TYPE)

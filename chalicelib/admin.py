@@ -62,6 +62,23 @@ def _parser() -> argparse.ArgumentParser:
 
     _user_parser(nouns.add_parser("user").add_subparsers(dest="verb", required=True))
 
+    resource = nouns.add_parser("resource").add_subparsers(dest="verb", required=True)
+    resource_create = resource.add_parser("create")
+    resource_create.add_argument("--uri", required=True)
+    resource_create.add_argument("--scope", default="")
+    resource_create.add_argument(
+        "--open", action="store_true", help="dynamically registered clients may ask for it"
+    )
+    for verb in ("show", "delete"):
+        resource.add_parser(verb).add_argument("--uri", required=True)
+    resource.add_parser("list")
+
+    tokens = nouns.add_parser("registration-token").add_subparsers(dest="verb", required=True)
+    tokens.add_parser("create").add_argument(
+        "--expires-in", type=int, default=86400, help="seconds (default: a day)"
+    )
+    tokens.add_parser("revoke").add_argument("--token-stdin", action="store_true", required=True)
+
     keys = nouns.add_parser("keys").add_subparsers(dest="verb", required=True)
     keys.add_parser("list")
     keys.add_parser("init", help="an active key per algorithm, in the stage's SIGNING_MODE")
@@ -148,6 +165,36 @@ def _user(args: argparse.Namespace) -> Any:
     }
 
 
+def _resource_view(resource: Any) -> dict[str, Any]:
+    return {"uri": resource.uri, "scopes": list(resource.scopes), "open": resource.open}
+
+
+def _resource(args: argparse.Namespace) -> Any:
+    from chalicelib.records import resources
+
+    if args.verb == "create":
+        return _resource_view(resources.create_resource(args.uri, args.scope, open=args.open))
+    if args.verb == "list":
+        return [_resource_view(resource) for resource in resources.all_resources()]
+    if args.verb == "show":
+        resource = resources.get_resource(args.uri)
+        if resource is None:
+            raise DoesNotExist()
+        return _resource_view(resource)
+    resources.delete_resource(args.uri)
+    return {"uri": args.uri, "deleted": True}
+
+
+def _registration_token(args: argparse.Namespace) -> Any:
+    from chalicelib.records import registration_tokens
+
+    if args.verb == "create":
+        token, expires_at = registration_tokens.create_token(args.expires_in)
+        return {"initial_access_token": token, "expires_at": expires_at}
+    registration_tokens.revoke_token(sys.stdin.readline().strip())
+    return {"revoked": True}
+
+
 def _read_password() -> str:
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < 8:
@@ -187,7 +234,14 @@ def run(argv: list[str]) -> tuple[int, Any]:
     from chalicelib.errors import InvalidClientMetadata, InvalidRequest
 
     try:
-        return 0, {"client": _client, "user": _user, "keys": _keys}[args.noun](args)
+        commands = {
+            "client": _client,
+            "user": _user,
+            "keys": _keys,
+            "resource": _resource,
+            "registration-token": _registration_token,
+        }
+        return 0, commands[args.noun](args)
     except InvalidClientMetadata as exc:
         return 2, {"error": exc.description, "code": exc.error}
     except InvalidRequest as exc:

@@ -95,6 +95,9 @@ class Settings:
     aws_retry_attempts: int
     consent_lifetime: int = 90 * 86400
     log_level: str = "INFO"
+    registration: str = "off"
+    registration_rate_per_source: int = 10
+    registered_client_idle_days: int = 30
 
     @property
     def issuer(self) -> str:
@@ -172,4 +175,7 @@ def get_settings() -> Settings:
         aws_retry_attempts=_int("AWS_RETRY_ATTEMPTS", 2),
         consent_lifetime=_int("CONSENT_LIFETIME", 90 * 86400),
         log_level=_choice("LOG_LEVEL", ("INFO", "DEBUG", "WARNING", "ERROR")),
+        registration=_choice("REGISTRATION", ("off", "open", "token")),
+        registration_rate_per_source=_int("REGISTRATION_RATE_PER_SOURCE", 10),
+        registered_client_idle_days=_int("REGISTERED_CLIENT_IDLE_DAYS", 30),
     )

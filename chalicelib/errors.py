@@ -153,6 +153,13 @@ class RateLimited(TemporarilyUnavailable):
     status_code = 429
 
 
+class NotFound(OAuthError):
+    """No such document here (a well-known path for another issuer): 404, JSON."""
+
+    error = "not_found"
+    status_code = 404
+
+
 class InvalidClientMetadata(OAuthError):
     """RFC 7591 §3.2.2: a metadata field is invalid (the admin CLI reports it too)."""
 

@@ -101,6 +101,14 @@ class ClientModel(Model):
     created_at = NumberAttribute(default=now)
     # RFC 8707 resource indicators the client may ask tokens for (records/clients.py)
     resources = ListAttribute(of=UnicodeAttribute, default=list)
+    # RFC 7591/7592 (records/dynamic_registration.py): how the client came to be ("admin",
+    # "open", "token"), its management token's hash, its unverified self-description; a
+    # dynamically registered client expires when unused (TTL; extended when it is used)
+    registered_by = UnicodeAttribute(default="admin")
+    registration_token_hash = UnicodeAttribute(null=True)
+    client_uri = UnicodeAttribute(null=True)
+    logo_uri = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
 
 
 class SubIndex(GlobalSecondaryIndex):
@@ -227,6 +235,25 @@ class CounterModel(Expiring):
     next_at = NumberAttribute(null=True)
 
 
+class ResourceModel(Model):
+    """A resource server (RFC 8707 resource indicator, RFC 9728 `resource`): the scopes a
+    token for it may carry, and whether dynamically registered clients may ask for it."""
+
+    Meta = _meta("resources")
+    uri = UnicodeAttribute(hash_key=True)
+    scopes = ListAttribute(of=UnicodeAttribute, default=list)
+    open = BooleanAttribute(default=False)
+    created_at = NumberAttribute(default=now)
+
+
+class RegistrationTokenModel(Expiring):
+    """RFC 7591 §3: initial access tokens for `REGISTRATION=token`, stored by SHA-256."""
+
+    Meta = _meta("registration-tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(default=now)
+
+
 class SigningKeyModel(Model):
     Meta = _meta("signing-keys")
     kid = UnicodeAttribute(hash_key=True)
@@ -255,6 +282,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ConsentModel,
     RevokedTokenModel,
     CounterModel,
+    ResourceModel,
+    RegistrationTokenModel,
     SigningKeyModel,
 )
 

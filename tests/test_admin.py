@@ -173,3 +173,34 @@ def test_access_token_alg_flag_takes_only_algorithms_we_sign_with(aws, capsys):
         create("--access-token-alg", "HS256")
     assert exit_info.value.code == 2
     assert "--access-token-alg" in capsys.readouterr().err
+
+
+def test_resource_create_list_show_delete(aws):
+    code, created = admin("resource", "create", "--uri", "https://mcp.example.com/mcp",
+                          "--scope", "tools:read tools:call", "--open")  # fmt: skip
+    assert code == 0
+    assert created == {"uri": "https://mcp.example.com/mcp",
+                       "scopes": ["tools:read", "tools:call"], "open": True}  # fmt: skip
+    again = admin("resource", "create", "--uri", "https://mcp.example.com/mcp")
+    assert again[0] == 2 and again[1]["code"] == "invalid_client_metadata"
+    assert admin("resource", "create", "--uri", "https://x.example/#frag")[0] == 2
+    assert [r["uri"] for r in admin("resource", "list")[1]] == ["https://mcp.example.com/mcp"]
+    assert admin("resource", "show", "--uri", "https://mcp.example.com/mcp")[1]["open"] is True
+    assert admin("resource", "delete", "--uri", "https://mcp.example.com/mcp")[0] == 0
+    assert admin("resource", "show", "--uri", "https://mcp.example.com/mcp")[0] == 1
+
+
+def test_registration_token_is_shown_once_stored_hashed_and_revocable(aws):
+    import hashlib
+
+    from chalicelib.models import RegistrationTokenModel
+    from chalicelib.records.registration_tokens import is_valid
+
+    code, created = admin("registration-token", "create", "--expires-in", "600")
+    assert code == 0
+    token = created["initial_access_token"]
+    stored = [r.token_hash for r in RegistrationTokenModel.scan()]
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()] and is_valid(token)
+    assert admin("registration-token", "revoke", "--token-stdin", stdin=token + "\n")[0] == 0
+    assert not is_valid(token)
+    assert admin("registration-token", "create", "--expires-in", "0")[0] == 2

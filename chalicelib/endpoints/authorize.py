@@ -134,6 +134,8 @@ def consent_page(
         status=400 if error else 200,
         headers=cookies.cookie_headers(browser),
         client_name=auth.client.name,
+        self_registered=auth.client.self_registered,
+        client_site=urlsplit(auth.client.client_uri or "").netloc,
         username=session.username,
         scopes=[consents.describe(s) for s in auth.scope.split()],
         resources=auth.resources,

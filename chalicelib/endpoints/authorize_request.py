@@ -91,6 +91,7 @@ def client_redirect(params: Params) -> ClientRedirect:
         uri = client.redirect_uris[0]
     elif not clients.match_redirect_uri(client, uri):
         raise InvalidRequest("redirect_uri is not registered for this client")
+    clients.keep_alive(client)
     return ClientRedirect(client, uri, "redirect_uri" in params, params.get("state"), _mode(params))
 
 

@@ -9,13 +9,20 @@ listed for ID tokens and for access tokens because a client may pin either
 access tokens use `ACCESS_TOKEN_ALG`. `access_token_signing_alg_values_supported` is no
 registered metadata name (RFC 9068 defines none); we keep it for the clients that read it.
 No `*_endpoint_auth_signing_alg_values_supported`: no client authenticates with a JWT.
+`registration_endpoint` (RFC 7591) appears only when `REGISTRATION` is not off.
+RFC 8414 §3.1: for an issuer with a path (`https://host/api`), the metadata is also served
+at `/.well-known/oauth-authorization-server/api` and `/.well-known/openid-configuration/api`
+under the host, for a stage mapped at the host's root (a custom domain's empty base path);
+an issuer path of more than one segment is not served there (a route takes one segment).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalicelib.config import get_settings
+from chalicelib.errors import NotFound
 from chalicelib.grants import GRANTS
 from chalicelib.records.registration import RESPONSE_TYPES
 from chalicelib.records.users import SCOPE_CLAIMS
@@ -66,7 +73,21 @@ def metadata() -> dict[str, Any]:
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
+        **_registration(issuer),
     }
+
+
+def _registration(issuer: str) -> dict[str, Any]:
+    if get_settings().registration == "off":
+        return {}
+    return {"registration_endpoint": f"{issuer}/register"}
+
+
+def path_inserted_metadata(issuer_path: str) -> dict[str, Any]:
+    """RFC 8414 §3.1: the metadata at `/.well-known/<name>/<issuer path>`, only for ours."""
+    if issuer_path.strip("/") != urlsplit(get_settings().issuer).path.strip("/"):
+        raise NotFound("No authorization server has this issuer path here")
+    return metadata()
 
 
 def jwks() -> dict[str, Any]:

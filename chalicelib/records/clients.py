@@ -11,7 +11,9 @@ repeated unknown id costs one read per `CLIENT_CACHE_SECONDS`, not one per reque
 their own, smaller LRU (`CLIENT_MISS_CACHE_SIZE`, 100), so unknown ids, which anyone can
 make up by the million, never push a known client out. RFC 8707 §2: a client may ask tokens
 only for its own `resources` (absolute URIs without a fragment); a record without any
-(registered before resources were) has `DEFAULT_AUDIENCE` alone.
+(registered before resources were) has `DEFAULT_AUDIENCE` alone. A dynamically registered
+client (RFC 7591) carries `expires_at`: past it the client is unknown here, whatever
+DynamoDB's lazy TTL has not yet deleted (records/dynamic_registration.py extends it on use).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClient, InvalidRequest, UnauthorizedClient
 from chalicelib.http import Params, basic_credentials
-from chalicelib.models import ClientModel
+from chalicelib.models import ClientModel, conditional_write, now
 from chalicelib.opaque import sha256_hex
 from chalicelib.records.lru import LRU
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 MAX_CLIENT_ID = 200
+DAY = 86400
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
 _DUMMY_HASH = sha256_hex("gatehouse-dummy-secret")
 # RFC 3986 §2: unreserved, reserved and "%" (percent-encoding); without "#" (no fragment)
@@ -60,6 +63,15 @@ class Client:
     access_token_lifetime: int | None
     resources: tuple[str, ...] = ()
     access_token_signed_response_alg: str | None = None  # None: the stage's ACCESS_TOKEN_ALG
+    registered_by: str = "admin"  # "admin", or RFC 7591 /register: "open" or "token"
+    client_uri: str | None = None  # unverified self-description of a registered client
+    logo_uri: str | None = None
+    expires_at: int | None = None  # dynamically registered clients expire when unused
+
+    @property
+    def self_registered(self) -> bool:
+        """Registered through /register: its name and URIs are its own claims, unverified."""
+        return self.registered_by != "admin"
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -96,6 +108,10 @@ def from_record(record: ClientModel) -> Client:
         else None,
         resources=tuple(record.resources or ()) or (get_settings().default_audience,),
         access_token_signed_response_alg=record.access_token_signed_response_alg or None,
+        registered_by=record.registered_by or "admin",
+        client_uri=record.client_uri,
+        logo_uri=record.logo_uri,
+        expires_at=int(record.expires_at) if record.expires_at else None,
     )
 
 
@@ -130,7 +146,7 @@ def get_client(client_id: str) -> Client | None:
     fresh_since = time.monotonic() - settings.client_cache_seconds
     hit = _known.get(client_id)
     if hit is not None and hit[0] > fresh_since:
-        return hit[1]
+        return _unexpired(hit[1])
     missed_at = _unknown.get(client_id)
     if missed_at is not None and missed_at > fresh_since:
         return None
@@ -142,7 +158,28 @@ def get_client(client_id: str) -> Client | None:
         return None
     _unknown.pop(client_id)
     _known.put(client_id, (time.monotonic(), client), settings.client_cache_size)
-    return client
+    return _unexpired(client)
+
+
+def _unexpired(client: Client) -> Client | None:
+    return None if client.expires_at is not None and client.expires_at <= now() else client
+
+
+def keep_alive(client: Client) -> None:
+    """A dynamically registered client used at /authorize lives `REGISTERED_CLIENT_IDLE_DAYS`
+    more: one write a day at most; clients an administrator made never expire."""
+    idle = get_settings().registered_client_idle_days * DAY
+    if client.expires_at is None or client.expires_at - now() > idle - DAY:
+        return
+    extended = [ClientModel.expires_at.set(now() + idle)]
+    alive = ClientModel.client_id.exists()
+    conditional_write(ClientModel(client.client_id).update, actions=extended, condition=alive)
+    forget(client.client_id)
+
+
+def forget(client_id: str) -> None:
+    """Drop a client from this container's cache (after it was changed or deleted here)."""
+    _known.pop(client_id)
 
 
 def all_clients() -> list[Client]:

@@ -89,7 +89,20 @@ def _check(meta: dict[str, Any]) -> None:
             )
 
 
-def create_client(
+def create_client(**fields: Any) -> tuple[Client, str | None]:
+    """Register a client; returns it and its secret (None for a public client)."""
+    meta = client_meta(**fields)
+    secret = None if meta["public"] else new_value()
+    record = ClientModel(
+        client_id=secrets.token_hex(16),
+        secret_hash=sha256_hex(secret) if secret else None,
+        **meta,
+    )
+    record.save(condition=ClientModel.client_id.does_not_exist())
+    return from_record(record), secret
+
+
+def client_meta(
     *,
     name: str,
     grant_types: list[str],
@@ -101,8 +114,9 @@ def create_client(
     post_logout_redirect_uris: list[str] | None = None,
     resources: list[str] | None = None,
     **flags: Any,
-) -> tuple[Client, str | None]:
-    """Register a client; returns it and its secret (None for a public client)."""
+) -> dict[str, Any]:
+    """A client's record fields from its metadata, every rule checked (the one validator of
+    the admin CLI and of /register)."""
     grants = list(dict.fromkeys(grant_types))
     require_pkce = bool(flags.pop("require_pkce", False)) or public
     default_responses = ["code"] if "authorization_code" in grants else []
@@ -120,14 +134,7 @@ def create_client(
         **flags,
     }
     _check(meta)
-    secret = None if public else new_value()
-    record = ClientModel(
-        client_id=secrets.token_hex(16),
-        secret_hash=sha256_hex(secret) if secret else None,
-        **meta,
-    )
-    record.save(condition=ClientModel.client_id.does_not_exist())
-    return from_record(record), secret
+    return meta
 
 
 def rotate_secret(client_id: str) -> str:
@@ -143,4 +150,6 @@ def describe(client: Client) -> dict[str, Any]:
     """The client's metadata as JSON, never its secret hash."""
     view = asdict(client)
     view.pop("secret_hash")
+    if view["expires_at"] is None:
+        view.pop("expires_at")
     return {k: list(v) if isinstance(v, tuple) else v for k, v in view.items()}
