@@ -85,8 +85,6 @@ def test_every_error_code_we_raise_is_in_the_document(document):
         for cls in vars(errors).values()
         if isinstance(cls, type) and issubclass(cls, errors.OAuthError)
     }
-    # Registration errors (RFC 7591) are only the admin CLI's until /register is served.
-    codes -= {"invalid_client_metadata", "invalid_redirect_uri"}
     # The authorization endpoint sends its errors to the client in a redirect, not as JSON.
     codes -= {
         "login_required",
