@@ -22,7 +22,7 @@ FLOORS = (
     ("chalicelib.http", "chalicelib.stage_issuer"),
     ("chalicelib.models", "chalicelib.tables"),
     ("chalicelib.signing",),
-    ("chalicelib.records",),
+    ("chalicelib.records", "chalicelib.outbound"),
     ("chalicelib.tokens",),
     ("chalicelib.grants",),
     ("chalicelib.pages",),

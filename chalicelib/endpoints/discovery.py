@@ -73,6 +73,7 @@ def metadata() -> dict[str, Any]:
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
+        "client_id_metadata_document_supported": True,
         **_registration(issuer),
     }
 

@@ -31,20 +31,15 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri, InvalidToken, RateLimited
+from chalicelib.errors import InvalidClientMetadata, InvalidToken, RateLimited
 from chalicelib.models import ClientModel, conditional_write, now
 from chalicelib.opaque import new_value, sha256_hex
-from chalicelib.records import ratelimit, registration, resources
-from chalicelib.records.clients import LOOPBACK_HOSTS, Client, forget, from_record, get_client
+from chalicelib.records import ratelimit
+from chalicelib.records.clients import Client, forget, from_record, get_client
+from chalicelib.records.registration_policy import typed, validated
 
-OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
-OPEN_GRANTS = ("authorization_code", "refresh_token")
-STRINGS = ("client_name", "client_uri", "logo_uri", "scope", "token_endpoint_auth_method")
-STRING_LISTS = ("redirect_uris", "grant_types", "response_types", "post_logout_redirect_uris")
-DAY = 86400
 HOUR = 3600
 
 
@@ -65,7 +60,7 @@ def admit(source_ip: str) -> None:
 def register(metadata: Any, mode: str) -> dict[str, Any]:
     """RFC 7591 §3.1-§3.2: create a client from `metadata` under policy `mode` (open/token)."""
     token = new_value()
-    meta = _validated(_typed(metadata), mode)
+    meta = validated(typed(metadata), mode)
     secret = None if meta["public"] else new_value()
     record = ClientModel(
         client_id=secrets.token_hex(16),
@@ -87,13 +82,13 @@ def read(client_id: str, token: str) -> dict[str, Any]:
 def update(client_id: str, token: str, metadata: Any) -> dict[str, Any]:
     """RFC 7592 §2.2: replace the client's metadata (same policy as when it registered)."""
     client, record = _managed(client_id, token)
-    fields = _typed(metadata)
+    fields = typed(metadata)
     if fields.pop("client_id", client_id) != client_id:
         raise InvalidClientMetadata("client_id does not match the client being updated")
     method = fields.setdefault("token_endpoint_auth_method", client.token_endpoint_auth_method)
     if method != client.token_endpoint_auth_method:
         raise InvalidClientMetadata("token_endpoint_auth_method cannot change")
-    token = _rotate(record, _validated(fields, client.registered_by))
+    token = _rotate(record, validated(fields, client.registered_by))
     return _information(record, token)
 
 
@@ -133,96 +128,6 @@ def _rotate(record: ClientModel, meta: dict[str, Any]) -> str:
         raise InvalidToken("The registration access token is not valid")
     forget(record.client_id)
     return token
-
-
-def _typed(metadata: Any) -> dict[str, Any]:
-    """RFC 7591 §2: the fields we know, each of its JSON type; the rest is ignored."""
-    if not isinstance(metadata, dict):
-        raise InvalidClientMetadata("The request body must be a JSON object")
-    fields: dict[str, Any] = {}
-    for name in STRINGS:
-        if name in metadata and not isinstance(metadata[name], str):
-            raise InvalidClientMetadata(f"{name} must be a string")
-    for name in STRING_LISTS:
-        value = metadata.get(name)
-        if name in metadata and not (
-            isinstance(value, list) and all(isinstance(item, str) for item in value)
-        ):
-            raise InvalidClientMetadata(f"{name} must be an array of strings")
-    for name in (*STRINGS, *STRING_LISTS, "client_id"):
-        if name in metadata:
-            fields[name] = metadata[name]
-    for name in ("client_uri", "logo_uri"):
-        if name in fields and not _is_https_url(fields[name]):
-            raise InvalidClientMetadata(f"{name} must be an https URL")
-    return fields
-
-
-def _validated(fields: dict[str, Any], mode: str) -> dict[str, Any]:
-    """The record fields for `fields` under `mode`, through the admin CLI's validator."""
-    settings = get_settings()
-    method = fields.get("token_endpoint_auth_method", "none" if mode == "open" else None)
-    grants = fields.get("grant_types") or ["authorization_code"]
-    allowed_scopes, granted_resources = _bounds(mode)
-    scope = fields.get("scope", " ".join(allowed_scopes))
-    if not set(scope.split()) <= set(allowed_scopes):
-        extra = sorted(set(scope.split()) - set(allowed_scopes))
-        raise InvalidClientMetadata(f"scope not available to this client: {' '.join(extra)}")
-    meta = registration.client_meta(
-        name=fields.get("client_name") or "unnamed client",
-        grant_types=grants,
-        redirect_uris=fields.get("redirect_uris", []),
-        post_logout_redirect_uris=fields.get("post_logout_redirect_uris", []),
-        scope=scope,
-        public=method == "none",
-        auth_method=method,
-        response_types=fields.get("response_types"),
-        resources=granted_resources,
-        registered_by=mode,
-        client_uri=fields.get("client_uri"),
-        logo_uri=fields.get("logo_uri"),
-        expires_at=now() + settings.registered_client_idle_days * DAY,
-    )
-    if mode == "open":
-        _check_open(method, grants, fields)
-    return meta
-
-
-def _bounds(mode: str) -> tuple[list[str], list[str]]:
-    """The scopes a client registering under `mode` may have, and the resources it gets."""
-    settings = get_settings()
-    every = resources.all_resources()
-    opened = [resource for resource in every if resource.open]
-    scopes = [*OIDC_SCOPES, *(s for resource in opened for s in resource.scopes)]
-    uris = [resource.uri for resource in opened]
-    if mode == "token":
-        scopes += [*settings.scopes_supported, *(s for r in every for s in r.scopes)]
-        uris = [settings.default_audience, *uris]
-    return list(dict.fromkeys(scopes)), uris
-
-
-def _check_open(method: str | None, grants: list[str], fields: dict[str, Any]) -> None:
-    if method != "none":
-        raise InvalidClientMetadata("open registration creates public clients only (none)")
-    if "authorization_code" not in grants or not set(grants) <= set(OPEN_GRANTS):
-        raise InvalidClientMetadata("open registration allows authorization_code (+ refresh_token)")
-    if fields.get("response_types", ["code"]) != ["code"]:
-        raise InvalidClientMetadata("open registration allows response_types code only")
-    for uri in fields.get("redirect_uris", []):
-        parts = urlsplit(uri)
-        if not (_is_https_url(uri) or (parts.scheme == "http" and parts.hostname in LOOPBACK)):
-            raise InvalidRedirectUri(f"redirect URIs must be https or loopback http: {uri}")
-
-
-LOOPBACK = {*LOOPBACK_HOSTS, "localhost"}
-
-
-def _is_https_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme == "https" and bool(parts.hostname) and "#" not in value
 
 
 def _information(record: ClientModel, token: str, secret: str | None = None) -> dict[str, Any]:

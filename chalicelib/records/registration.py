@@ -24,7 +24,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri
 from chalicelib.models import ClientModel
 from chalicelib.opaque import new_value, sha256_hex
-from chalicelib.records.clients import AUTH_METHODS, Client, from_record, is_resource_uri
+from chalicelib.records.client_records import AUTH_METHODS, Client, from_record, is_resource_uri
 from chalicelib.signing.keys import ALGORITHMS
 
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from chalicelib.errors import InvalidClientMetadata
 from chalicelib.models import ResourceModel, conditional_write
-from chalicelib.records.clients import is_resource_uri
+from chalicelib.records.client_records import is_resource_uri
 
 
 @dataclass(frozen=True)
