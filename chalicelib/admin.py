@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--access-token-lifetime", type=int)
     create.add_argument("--resource", action="append", default=[], dest="resources")
+    create.add_argument("--jwks-file", help="private_key_jwt: a file holding the JWK Set")
+    create.add_argument("--jwks-uri", help="private_key_jwt: where the client publishes it")
+    create.add_argument("--auth-signing-alg", choices=["ES256", "RS256", "PS256"])
     for verb in ("show", "delete", "rotate-secret"):
         client.add_parser(verb).add_argument("client_id")
     client.add_parser("list")
@@ -121,6 +124,9 @@ def _client(args: argparse.Namespace) -> Any:
             access_token_signed_response_alg=args.access_token_alg,
             access_token_lifetime=args.access_token_lifetime,
             resources=args.resources,
+            jwks=Path(args.jwks_file).read_text() if args.jwks_file else None,
+            jwks_uri=args.jwks_uri,
+            token_endpoint_auth_signing_alg=args.auth_signing_alg,
         )
         view = registration.describe(client)
         return {**view, "client_secret": secret} if secret else view

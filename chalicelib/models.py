@@ -109,6 +109,11 @@ class ClientModel(Model):
     client_uri = UnicodeAttribute(null=True)
     logo_uri = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
+    # private_key_jwt (RFC 7523 §2.2): the client's public keys, inline (a JWK Set as JSON)
+    # or by URL, and the one algorithm it signs with if it pinned one
+    jwks = UnicodeAttribute(null=True)
+    jwks_uri = UnicodeAttribute(null=True)
+    token_endpoint_auth_signing_alg = UnicodeAttribute(null=True)
 
 
 class SubIndex(GlobalSecondaryIndex):

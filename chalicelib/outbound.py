@@ -46,6 +46,11 @@ def reset_cache() -> None:
     _cache.clear()
 
 
+def forget(url: str) -> None:
+    """Drop one URL's cached answer (a client's keys rotated: its JWT names a new kid)."""
+    _cache.pop(url)
+
+
 def fetch_json(url: str, max_bytes: int) -> dict[str, Any]:
     """The JSON object at `url`, fetched under the rules above (cached); FetchError if not."""
     hit = _cache.get(url)

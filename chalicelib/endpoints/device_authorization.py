@@ -21,12 +21,13 @@ from chalicelib.config import get_settings
 from chalicelib.grants import device_code
 from chalicelib.grants.common import granted_resources, resolve_scope
 from chalicelib.http import form_params, json_response
-from chalicelib.records import clients, device_codes, quotas
+from chalicelib.records import device_codes, quotas
+from chalicelib.tokens import client_authentication
 
 
 def handle(request: Request) -> Response:
     params = form_params(request)
-    client = clients.authenticate(request, params)
+    client = client_authentication.authenticate(request, params)
     quotas.admit(quotas.DEVICE_AUTHORIZATION, client, params.source_ip)
     client.require_grant(device_code.GRANT_TYPE)
     scope = resolve_scope(params.get("scope"), client.scopes, default=client.scope)

@@ -8,7 +8,8 @@ listed for ID tokens and for access tokens because a client may pin either
 (`id_token_signed_response_alg`, `access_token_signed_response_alg`); an unpinned client's
 access tokens use `ACCESS_TOKEN_ALG`. `access_token_signing_alg_values_supported` is no
 registered metadata name (RFC 9068 defines none); we keep it for the clients that read it.
-No `*_endpoint_auth_signing_alg_values_supported`: no client authenticates with a JWT.
+`private_key_jwt` (RFC 7523) is accepted wherever a client authenticates, with the
+assertion algorithms in `*_endpoint_auth_signing_alg_values_supported`.
 `registration_endpoint` (RFC 7591) appears only when `REGISTRATION` is not off.
 RFC 8414 §3.1: for an issuer with a path (`https://host/api`), the metadata is also served
 at `/.well-known/oauth-authorization-server/api` and `/.well-known/openid-configuration/api`
@@ -24,13 +25,14 @@ from urllib.parse import urlsplit
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
 from chalicelib.grants import GRANTS
+from chalicelib.records.client_keys import ASSERTION_ALGORITHMS
 from chalicelib.records.registration import RESPONSE_TYPES
 from chalicelib.records.users import SCOPE_CLAIMS
 from chalicelib.signing import keys
 from chalicelib.signing.keys import ALGORITHMS
 from chalicelib.tokens.refresh_tokens import OFFLINE_ACCESS
 
-CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 # Public clients send only their client_id (`none`) at /token and /revoke (RFC 7009 §2.1);
 # only confidential clients introspect.
 AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
@@ -53,6 +55,9 @@ def metadata() -> dict[str, Any]:
         "jwks_uri": f"{issuer}/jwks.json",
         "grant_types_supported": sorted({*GRANTS, "implicit"}),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
+        "revocation_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
+        "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "revocation_endpoint": f"{issuer}/revoke",
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": f"{issuer}/introspect",

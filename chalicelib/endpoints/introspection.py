@@ -26,9 +26,9 @@ from chalice.app import Request
 
 from chalicelib.errors import InvalidToken, UnauthorizedClient
 from chalicelib.http import form_params, json_response
-from chalicelib.records import clients, users
+from chalicelib.records import users
 from chalicelib.records.clients import Client
-from chalicelib.tokens import by_hint, refresh_tokens
+from chalicelib.tokens import by_hint, client_authentication, refresh_tokens
 from chalicelib.tokens.verification import verify_access_token
 
 ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti")
@@ -36,7 +36,7 @@ ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat",
 
 def handle(request: Request) -> Response:
     params = form_params(request)
-    client = clients.authenticate(request, params)
+    client = client_authentication.authenticate(request, params)
     check_may_introspect(client)
     token = params.require("token")
     for token_type in by_hint(params.get("token_type_hint")):

@@ -20,15 +20,20 @@ from chalice.app import Request
 
 from chalicelib.errors import NO_STORE, InvalidToken
 from chalicelib.http import form_params
-from chalicelib.records import clients
 from chalicelib.records.clients import Client
-from chalicelib.tokens import access_tokens, by_hint, refresh_families, refresh_tokens
+from chalicelib.tokens import (
+    access_tokens,
+    by_hint,
+    client_authentication,
+    refresh_families,
+    refresh_tokens,
+)
 from chalicelib.tokens.verification import verify_access_token
 
 
 def handle(request: Request) -> Response:
     params = form_params(request)
-    client = clients.authenticate(request, params)
+    client = client_authentication.authenticate(request, params)
     token = params.require("token")
     for token_type in by_hint(params.get("token_type_hint")):
         if REVOKERS[token_type](token, client):

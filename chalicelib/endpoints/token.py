@@ -17,12 +17,13 @@ from chalicelib import observability
 from chalicelib.errors import UnsupportedGrantType
 from chalicelib.grants import GRANTS
 from chalicelib.http import form_params, json_response
-from chalicelib.records import clients, quotas
+from chalicelib.records import quotas
+from chalicelib.tokens import client_authentication
 
 
 def handle(request: Request) -> Response:
     params = form_params(request)
-    client = clients.authenticate(request, params)
+    client = client_authentication.authenticate(request, params)
     quotas.admit(quotas.TOKEN, client, params.source_ip)
     grant_type = params.require("grant_type")
     observability.note(grant_type=grant_type)

@@ -13,7 +13,8 @@ from chalicelib.config import get_settings
 from chalicelib.errors import UnauthorizedClient
 from chalicelib.models import ClientModel
 
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
 # RFC 3986 §2: unreserved, reserved and "%" (percent-encoding); without "#" (no fragment)
 URI_CHARS = frozenset(string.ascii_letters + string.digits + "-._~:/?[]@!$&'()*+,;=%")
@@ -43,6 +44,9 @@ class Client:
     client_uri: str | None = None  # unverified self-description of a registered client
     logo_uri: str | None = None
     expires_at: int | None = None  # dynamically registered clients expire when unused
+    jwks: str | None = None  # private_key_jwt: a JWK Set (JSON text), or
+    jwks_uri: str | None = None  # where the client publishes it
+    token_endpoint_auth_signing_alg: str | None = None
 
     @property
     def claimed_site(self) -> str:
@@ -94,6 +98,9 @@ def from_record(record: ClientModel) -> Client:
         client_uri=record.client_uri,
         logo_uri=record.logo_uri,
         expires_at=int(record.expires_at) if record.expires_at else None,
+        jwks=record.jwks,
+        jwks_uri=record.jwks_uri,
+        token_endpoint_auth_signing_alg=record.token_endpoint_auth_signing_alg,
     )
 
 

@@ -37,6 +37,7 @@ from chalicelib.errors import InvalidClientMetadata, InvalidToken, RateLimited
 from chalicelib.models import ClientModel, conditional_write, now
 from chalicelib.opaque import new_value, sha256_hex
 from chalicelib.records import ratelimit
+from chalicelib.records.client_records import SECRET_METHODS
 from chalicelib.records.clients import Client, forget, from_record, get_client
 from chalicelib.records.registration_policy import typed, validated
 
@@ -61,7 +62,7 @@ def register(metadata: Any, mode: str) -> dict[str, Any]:
     """RFC 7591 §3.1-§3.2: create a client from `metadata` under policy `mode` (open/token)."""
     token = new_value()
     meta = validated(typed(metadata), mode)
-    secret = None if meta["public"] else new_value()
+    secret = new_value() if meta["token_endpoint_auth_method"] in SECRET_METHODS else None
     record = ClientModel(
         client_id=secrets.token_hex(16),
         secret_hash=sha256_hex(secret) if secret else None,

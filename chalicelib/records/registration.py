@@ -15,6 +15,7 @@ algorithm left unset follows the stage's `ACCESS_TOKEN_ALG`.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import asdict
 from typing import Any
@@ -24,7 +25,14 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri
 from chalicelib.models import ClientModel
 from chalicelib.opaque import new_value, sha256_hex
-from chalicelib.records.client_records import AUTH_METHODS, Client, from_record, is_resource_uri
+from chalicelib.records import client_keys
+from chalicelib.records.client_records import (
+    AUTH_METHODS,
+    SECRET_METHODS,
+    Client,
+    from_record,
+    is_resource_uri,
+)
 from chalicelib.signing.keys import ALGORITHMS
 
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -73,6 +81,7 @@ def _check(meta: dict[str, Any]) -> None:
         raise InvalidClientMetadata(f"auth method must be one of {', '.join(AUTH_METHODS)}")
     if meta["public"] != (meta["token_endpoint_auth_method"] == "none"):
         raise InvalidClientMetadata("public clients, and only they, use auth method none")
+    client_keys.check(meta)
     if meta["public"] and "client_credentials" in meta["grant_types"]:
         raise InvalidClientMetadata("public clients cannot use client_credentials")
     if REDIRECTING_GRANTS & set(meta["grant_types"]) and not meta["redirect_uris"]:
@@ -92,7 +101,7 @@ def _check(meta: dict[str, Any]) -> None:
 def create_client(**fields: Any) -> tuple[Client, str | None]:
     """Register a client; returns it and its secret (None for a public client)."""
     meta = client_meta(**fields)
-    secret = None if meta["public"] else new_value()
+    secret = new_value() if meta["token_endpoint_auth_method"] in SECRET_METHODS else None
     record = ClientModel(
         client_id=secrets.token_hex(16),
         secret_hash=sha256_hex(secret) if secret else None,
@@ -134,13 +143,15 @@ def client_meta(
         **flags,
     }
     _check(meta)
+    if isinstance(meta.get("jwks"), dict):
+        meta["jwks"] = json.dumps(meta["jwks"], sort_keys=True)
     return meta
 
 
 def rotate_secret(client_id: str) -> str:
     record = ClientModel.get(client_id)
-    if record.public:
-        raise InvalidClientMetadata("public clients have no secret")
+    if record.token_endpoint_auth_method not in SECRET_METHODS:
+        raise InvalidClientMetadata("this client authenticates without a secret")
     secret = new_value()
     record.update(actions=[ClientModel.secret_hash.set(sha256_hex(secret))])
     return secret

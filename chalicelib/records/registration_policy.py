@@ -21,7 +21,15 @@ OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
 OPEN_GRANTS = ("authorization_code", "refresh_token")
 DOCUMENT = "document"  # a Client ID Metadata Document (records/client_documents.py)
 PUBLIC_ONLY = ("open", DOCUMENT)
-STRINGS = ("client_name", "client_uri", "logo_uri", "scope", "token_endpoint_auth_method")
+STRINGS = (
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "scope",
+    "token_endpoint_auth_method",
+    "jwks_uri",
+    "token_endpoint_auth_signing_alg",
+)
 STRING_LISTS = ("redirect_uris", "grant_types", "response_types", "post_logout_redirect_uris")
 DAY = 86400
 
@@ -40,7 +48,9 @@ def typed(metadata: Any) -> dict[str, Any]:
             isinstance(value, list) and all(isinstance(item, str) for item in value)
         ):
             raise InvalidClientMetadata(f"{name} must be an array of strings")
-    for name in (*STRINGS, *STRING_LISTS, "client_id"):
+    if "jwks" in metadata and not isinstance(metadata["jwks"], dict):
+        raise InvalidClientMetadata("jwks must be a JSON object (a JWK Set)")
+    for name in (*STRINGS, *STRING_LISTS, "client_id", "jwks"):
         if name in metadata:
             fields[name] = metadata[name]
     for name in ("client_uri", "logo_uri"):
@@ -67,16 +77,20 @@ def validated(fields: dict[str, Any], mode: str) -> dict[str, Any]:
         post_logout_redirect_uris=fields.get("post_logout_redirect_uris", []),
         scope=scope,
         public=method == "none",
+        require_pkce=public_only,
         auth_method=method,
         response_types=fields.get("response_types"),
         resources=granted_resources,
         registered_by=mode,
         client_uri=fields.get("client_uri"),
         logo_uri=fields.get("logo_uri"),
+        jwks=fields.get("jwks"),
+        jwks_uri=fields.get("jwks_uri"),
+        token_endpoint_auth_signing_alg=fields.get("token_endpoint_auth_signing_alg"),
         expires_at=None if mode == DOCUMENT else now() + settings.registered_client_idle_days * DAY,
     )
     if public_only:
-        _check_open(method, grants, fields)
+        _check_open(method, grants, fields, mode)
     return meta
 
 
@@ -93,9 +107,11 @@ def _bounds(mode: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(scopes)), uris
 
 
-def _check_open(method: str | None, grants: list[str], fields: dict[str, Any]) -> None:
-    if method != "none":
-        raise InvalidClientMetadata("open registration creates public clients only (none)")
+def _check_open(method: str | None, grants: list[str], fields: dict[str, Any], mode: str) -> None:
+    # a metadata document may prove its keys (private_key_jwt), it can hold no secret
+    methods = ("none", "private_key_jwt") if mode == DOCUMENT else ("none",)
+    if method not in methods:
+        raise InvalidClientMetadata(f"this registration allows auth method {' or '.join(methods)}")
     if "authorization_code" not in grants or not set(grants) <= set(OPEN_GRANTS):
         raise InvalidClientMetadata("open registration allows authorization_code (+ refresh_token)")
     if fields.get("response_types", ["code"]) != ["code"]:

@@ -1,0 +1,128 @@
+"""`private_key_jwt` client authentication: RFC 7523 §2.2 and §3, RFC 7521 §4.2, OIDC Core §9.
+
+The client sends `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
+and `client_assertion`, a JWT it signed with a key it registered (records/client_keys.py).
+It passes only if:
+* it is at most 8 KB; its header's `alg` is ES256, RS256 or PS256 (the client's pinned one if
+  it pinned one), with no key or key URL in the header (verification.FORBIDDEN_HEADERS);
+* a registered key verifies it: the one its `kid` names, else any key of the algorithm's type;
+  an unknown `kid` makes a `jwks_uri` client's keys be fetched again, at most once a minute;
+* `iss` and `sub` are the client_id (RFC 7523 §3 items 1-2); `aud` is our issuer or our token
+  endpoint URL, or a list holding one (item 3); `exp` is present, in the future and at most
+  `CLIENT_ASSERTION_MAX_SECONDS` (300) from now (item 4: a short life keeps the jti store
+  small); `nbf` and `iat`, when present, are not in the future (30 s leeway);
+* its `jti` was not seen before (item 7): a conditional write of SHA-256(client_id, jti) to
+  the denylist table until `exp`, so of two parallel uses exactly one passes.
+Anything else is invalid_client (400: RFC 6749 §5.2 keeps 401 for the Authorization
+header), with the reason logged, never sent.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+
+from chalicelib import outbound
+from chalicelib.config import get_settings
+from chalicelib.errors import InvalidClient
+from chalicelib.http import Params
+from chalicelib.models import RevokedTokenModel, conditional_write, now
+from chalicelib.opaque import sha256_hex
+from chalicelib.records import client_keys, clients
+from chalicelib.records.client_records import Client
+from chalicelib.tokens.verification import FORBIDDEN_HEADERS, MAX_TOKEN_BYTES
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+LEEWAY = 30
+REFETCH_SECONDS = 60
+_refetched: dict[str, float] = {}
+
+
+def authenticate(params: Params) -> Client:
+    if params.get("client_assertion_type") != JWT_BEARER:
+        raise InvalidClient("client_assertion_type must be jwt-bearer", detail="assertion type")
+    assertion = params.get("client_assertion") or ""
+    if not assertion or len(assertion.encode()) > MAX_TOKEN_BYTES:
+        raise _refused("size")
+    try:
+        header = jwt.get_unverified_header(assertion)
+        unverified = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise _refused("malformed") from exc
+    client_id = unverified.get("sub")
+    form_id = params.get("client_id")
+    if not isinstance(client_id, str) or (form_id and form_id != client_id):
+        raise _refused("sub or client_id")
+    client = clients.get_client(client_id)
+    if client is None or client.token_endpoint_auth_method != "private_key_jwt":
+        raise _refused("not a private_key_jwt client")
+    claims = _verified(assertion, header, client)
+    _spend(client_id, claims)
+    return client
+
+
+def _verified(assertion: str, header: dict[str, Any], client: Client) -> dict[str, Any]:
+    alg = header.get("alg")
+    pinned = client.token_endpoint_auth_signing_alg
+    allowed = (pinned,) if pinned else client_keys.ASSERTION_ALGORITHMS
+    if not isinstance(alg, str) or alg not in allowed or FORBIDDEN_HEADERS & header.keys():
+        raise _refused("header")
+    issuer = get_settings().issuer
+    for key in _candidates(client, alg, header.get("kid")):
+        try:
+            return jwt.decode(
+                assertion,
+                key,
+                algorithms=[alg],
+                audience=[issuer, f"{issuer}/token"],
+                issuer=client.client_id,
+                leeway=LEEWAY,
+                options={"require": ["iss", "sub", "aud", "exp", "jti"]},
+            )
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.InvalidTokenError as exc:
+            raise _refused(type(exc).__name__) from exc
+    raise _refused("no registered key verifies it")
+
+
+def _candidates(client: Client, alg: str, kid: Any) -> list[Any]:
+    keys = _keys(client)
+    if kid is not None and not any(key.get("kid") == kid for key in keys) and client.jwks_uri:
+        keys = _keys(client, refetch=True)
+    kinds = [kty for kty, algs in client_keys.KEY_TYPES.items() if alg in algs]
+    chosen = [k for k in keys if k.get("kty") in kinds and (kid is None or k.get("kid") == kid)]
+    try:
+        return [jwt.PyJWK(key, algorithm=alg).key for key in chosen]
+    except jwt.PyJWKError as exc:
+        raise _refused("unusable key") from exc
+
+
+def _keys(client: Client, refetch: bool = False) -> list[dict[str, Any]]:
+    url = client.jwks_uri or ""
+    if refetch and time.monotonic() - _refetched.get(url, -REFETCH_SECONDS) >= REFETCH_SECONDS:
+        _refetched[url] = time.monotonic()
+        outbound.forget(url)
+    try:
+        return client_keys.keys_of(client.jwks, client.jwks_uri)
+    except Exception as exc:  # FetchError, InvalidClientMetadata: the keys cannot be had
+        raise _refused(f"keys: {exc}") from exc
+
+
+def _spend(client_id: str, claims: dict[str, Any]) -> None:
+    exp, jti = claims["exp"], claims["jti"]
+    if not isinstance(jti, str) or not isinstance(exp, int | float):
+        raise _refused("jti or exp")
+    if exp > now() + get_settings().client_assertion_max_seconds:
+        raise _refused("exp too far ahead")
+    key = f"assertion:{sha256_hex(client_id + ' ' + jti)}"
+    record = RevokedTokenModel(jti=key, expires_at=int(exp) + LEEWAY)
+    unseen = RevokedTokenModel.jti.does_not_exist() | (RevokedTokenModel.expires_at <= now())
+    if not conditional_write(record.save, condition=unseen):
+        raise _refused("jti replayed")
+
+
+def _refused(detail: str) -> InvalidClient:
+    return InvalidClient("Client authentication failed", detail=f"client_assertion: {detail}")
