@@ -103,7 +103,7 @@ class Settings:
     outbound_cache_max_seconds: int = 86400
     outbound_cache_size: int = 1000
     client_document_max_bytes: int = 5120
-    client_assertion_max_seconds: int = 300
+    client_assertion_max_seconds: int = 3600
 
     @property
     def issuer(self) -> str:
@@ -189,5 +189,5 @@ def get_settings() -> Settings:
         outbound_cache_max_seconds=_int("OUTBOUND_CACHE_MAX_SECONDS", 86400),
         outbound_cache_size=_int("OUTBOUND_CACHE_SIZE", 1000),
         client_document_max_bytes=_int("CLIENT_DOCUMENT_MAX_BYTES", 5120),
-        client_assertion_max_seconds=_int("CLIENT_ASSERTION_MAX_SECONDS", 300),
+        client_assertion_max_seconds=_int("CLIENT_ASSERTION_MAX_SECONDS", 3600),
     )

@@ -24,6 +24,7 @@ def test_metadata_advertises_what_is_implemented(http, aws):
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
         "none",
     ]
     assert metadata["scopes_supported"]

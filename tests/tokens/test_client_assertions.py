@@ -86,7 +86,7 @@ def refusals(client_id: str, key: Any) -> dict[str, str]:
         "wrong audience": assertion(client_id, key, aud="https://elsewhere.example/token"),
         "expired": assertion(client_id, key, iat=now - 600, exp=now - 300),
         "no exp": assertion(client_id, key, exp=None),
-        "exp too far ahead": assertion(client_id, key, exp=now + 3600),
+        "exp too far ahead": assertion(client_id, key, exp=now + 7200),
         "no jti": assertion(client_id, key, jti=None),
         "another issuer": assertion(client_id, key, iss="someone-else"),
         "not yet valid": assertion(client_id, key, nbf=now + 600),
