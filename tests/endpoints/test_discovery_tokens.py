@@ -12,10 +12,10 @@ def test_discovery_advertises_revocation_and_introspection(http: Any) -> None:
         assert metadata["revocation_endpoint"] == "https://auth.test/revoke"
         assert metadata["introspection_endpoint"] == "https://auth.test/introspect"
         assert metadata["revocation_endpoint_auth_methods_supported"] == [
-            "client_secret_basic", "client_secret_post", "none",
+            "client_secret_basic", "client_secret_post", "private_key_jwt", "none",
         ]  # fmt: skip
         assert metadata["introspection_endpoint_auth_methods_supported"] == [
-            "client_secret_basic", "client_secret_post",
+            "client_secret_basic", "client_secret_post", "private_key_jwt",
         ]  # fmt: skip
         assert {"password", "refresh_token", "client_credentials"} <= set(
             metadata["grant_types_supported"]

@@ -110,7 +110,12 @@ def test_discovery_advertises_exactly_the_algorithms_access_tokens_are_issued_wi
         client, secret = make_client(access_token_signed_response_alg=alg)
         assert signed_with(http, issued(http, client, secret)) == alg
     assert set(advertised) == set(metadata["id_token_signing_alg_values_supported"])
-    assert not any("endpoint_auth_signing_alg" in name for name in metadata)  # no JWT auth
+    # the client-assertion algorithms (private_key_jwt) are the clients', not our signing keys
+    assert metadata["token_endpoint_auth_signing_alg_values_supported"] == [
+        "ES256",
+        "RS256",
+        "PS256",
+    ]
 
 
 def test_an_unknown_access_token_alg_is_refused(aws, make_client, settings_env):
