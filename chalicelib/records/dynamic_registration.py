@@ -23,7 +23,8 @@ Decisions where the RFCs leave a choice:
   is gone at once; tokens already issued to it stop at their next check of the client. The
   client secret, stored hashed, is returned only when issued.
 * A dynamically registered client expires `REGISTERED_CLIENT_IDLE_DAYS` after it was last
-  used at /authorize (extended at most once a day, clients.keep_alive), and DynamoDB TTL removes it.
+  used at /authorize (extended at most once a day, clients.keep_alive); DynamoDB TTL then
+  removes it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from chalicelib.models import ClientModel, conditional_write, now
 from chalicelib.opaque import new_value, sha256_hex
 from chalicelib.records import ratelimit
 from chalicelib.records.client_records import SECRET_METHODS
-from chalicelib.records.clients import Client, forget, from_record, get_client
+from chalicelib.records.clients import Client, forget, from_record
 from chalicelib.records.registration_policy import typed, validated
 
 HOUR = 3600
@@ -105,15 +106,15 @@ def delete(client_id: str, token: str) -> None:
 def _managed(client_id: str, token: str) -> tuple[Client, ClientModel]:
     """The client this registration access token manages; RFC 7592 §2: 401 otherwise, the
     same for an unknown client as for a wrong token."""
-    client = get_client(client_id)
-    if client is not None:
-        try:
-            record = ClientModel.get(client_id, consistent_read=True)
-        except ClientModel.DoesNotExist:
-            record = None
-        stored = record.registration_token_hash if record else None
-        if stored and hmac.compare_digest(stored, sha256_hex(token)):
-            return client, record
+    try:
+        record = ClientModel.get(client_id, consistent_read=True)
+    except ClientModel.DoesNotExist:
+        record = None
+    stored = record.registration_token_hash if record else None
+    if record and stored and hmac.compare_digest(stored, sha256_hex(token)):
+        live = record.expires_at is None or record.expires_at > now()
+        if live:
+            return from_record(record), record
     raise InvalidToken("The registration access token is not valid")
 
 

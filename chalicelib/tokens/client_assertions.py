@@ -10,7 +10,8 @@ It passes only if:
 * `iss` and `sub` are the client_id (RFC 7523 §3 items 1-2); `aud` is our issuer or our token
   endpoint URL, or a list holding one (item 3); `exp` is present, in the future and at most
   `CLIENT_ASSERTION_MAX_SECONDS` (3600) from now (item 4; an hour, as Okta allows, because
-  Authlib's and other libraries' default assertions live that long); `nbf` and `iat`, when present, are not in the future (30 s leeway);
+  Authlib's and other libraries' default assertions live that long); `nbf` and `iat`, when
+  present, are not in the future (30 s leeway);
 * its `jti` was not seen before (item 7): a conditional write of SHA-256(client_id, jti) to
   the denylist table until `exp`, so of two parallel uses exactly one passes.
 Anything else is invalid_client (400: RFC 6749 §5.2 keeps 401 for the Authorization

@@ -15,12 +15,10 @@ import datetime
 import ipaddress
 import json
 import os
-import ssl
 import subprocess
 import sys
-import threading
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.helpers.documents import Served, serving
 from tests.helpers.stack import CHROMIUM, CHROMIUM_ARGS, ROOT, Stack, free_port, running_stack
 
 PASSWORD = "correct horse battery"
@@ -96,7 +95,7 @@ def mcp_server(mcp_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> It
                 break
             except requests.ConnectionError:
                 assert process.poll() is None, "the MCP server exited"
-                asyncio.run(asyncio.sleep(0.2))
+                time.sleep(0.2)
         yield url
     finally:
         process.terminate()
@@ -137,6 +136,15 @@ class Memory:
 
     async def set_client_info(self, client_info: Any) -> None:
         self.client = client_info
+
+
+def in_own_loop(coroutine: Any) -> Any:
+    """Run a coroutine to its end in a thread of its own: the session's sync Playwright
+    (tests/e2e/conftest.py) keeps an event loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def new_redirect() -> str:
@@ -241,7 +249,7 @@ def check(outcome: dict[str, Any], mcp_server: str) -> None:
 def test_the_sdk_client_registers_signs_in_calls_a_tool_and_refreshes(
     mcp_stack: Stack, mcp_server: str
 ) -> None:
-    outcome = asyncio.run(sign_in_and_call(mcp_server, new_redirect()))
+    outcome = in_own_loop(sign_in_and_call(mcp_server, new_redirect()))
     check(outcome, mcp_server)
     client = outcome["storage"].client
     assert client.client_id and not client.client_id.startswith("http")
@@ -249,48 +257,25 @@ def test_the_sdk_client_registers_signs_in_calls_a_tool_and_refreshes(
 
 
 @pytest.fixture
-def metadata_document(tls: tuple[Path, Path]) -> Iterator[dict[str, Any]]:
-    """A Client ID Metadata Document served over https on loopback."""
-    served: dict[str, Any] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served["hits"] = served.get("hits", 0) + 1
-            body = json.dumps(served["document"]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*tls)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    served["url"] = f"https://127.0.0.1:{server.server_address[1]}/clients/e2e.json"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+def metadata_document(tls: tuple[Path, Path]) -> Iterator[Served]:
+    """A Client ID Metadata Document's host: https on loopback."""
+    with serving(tls) as served:
         yield served
-    finally:
-        server.shutdown()
 
 
 def test_the_sdk_client_uses_a_client_id_metadata_document(
-    mcp_stack: Stack, mcp_server: str, metadata_document: dict[str, Any]
+    mcp_stack: Stack, mcp_server: str, metadata_document: Served
 ) -> None:
-    url, redirect = metadata_document["url"], new_redirect()
-    metadata_document["document"] = {
+    url, redirect = metadata_document.base + "/clients/e2e.json", new_redirect()
+    metadata_document.json("/clients/e2e.json", {
         "client_id": url, "client_name": "Metadata document client", "redirect_uris": [redirect],
         "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
         "token_endpoint_auth_method": "none",
-    }  # fmt: skip
-    outcome = asyncio.run(sign_in_and_call(mcp_server, redirect, metadata_url=url))
+    })  # fmt: skip
+    outcome = in_own_loop(sign_in_and_call(mcp_server, redirect, metadata_url=url))
     check(outcome, mcp_server)
     assert outcome["storage"].client.client_id == url
-    assert metadata_document["hits"] >= 1
+    assert metadata_document.hits["/clients/e2e.json"] >= 1
     assert "127.0.0.1" in outcome["seen"]["consent"]
 
 

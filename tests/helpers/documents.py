@@ -4,12 +4,14 @@ JWK Sets) the way a client's own web server would, counting the requests it answ
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -29,7 +31,8 @@ class Served:
 
 
 @contextmanager
-def serving() -> Iterator[Served]:
+def serving(tls: tuple[Path, Path] | None = None) -> Iterator[Served]:
+    """Serve on a free loopback port; https with `tls` (certificate and key files)."""
     served = Served(base="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,7 +52,13 @@ def serving() -> Iterator[Served]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.handle_error = lambda request, address: None  # a client that stopped reading
-    served.base = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "http"
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    served.base = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
