@@ -96,3 +96,36 @@ def test_an_unreachable_or_oversized_document_is_refused_at_the_token_endpoint(h
 def test_discovery_says_documents_are_supported(http):
     metadata = json.loads(http.get("/.well-known/oauth-authorization-server").body)
     assert metadata["client_id_metadata_document_supported"] is True
+
+
+def test_a_document_client_may_prove_itself_with_private_key_jwt(http, served, user):
+    """A metadata document holds no secret, but may name its keys: the code exchange then
+    needs a client assertion signed with one of them."""
+    import time
+    import uuid
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = {
+        **json.loads(jwt.get_algorithm_by_name("ES256").to_jwk(key.public_key())),
+        "kid": "d1",
+    }
+    url = served.base + "/signed.json"
+    served.json("/signed.json", document(url, token_endpoint_auth_method="private_key_jwt",
+                                         jwks={"keys": [public]}))  # fmt: skip
+    verifier, challenge = pkce_pair()
+    browser, page = start(http, url, challenge)
+    code = answer(browser.submit(page, decision="approve"))["code"]
+    bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                "code_verifier": verifier, "client_assertion_type": bearer}  # fmt: skip
+    unsigned = post_form(http, "/token", {**exchange, "client_id": url})
+    assert json.loads(unsigned.body)["error"] == "invalid_client"
+    now = int(time.time())
+    claims = {"iss": url, "sub": url, "aud": "https://auth.test/token", "exp": now + 60,
+              "jti": str(uuid.uuid4())}  # fmt: skip
+    signed = jwt.encode(claims, key, algorithm="ES256", headers={"kid": "d1"})
+    response = post_form(http, "/token", {**exchange, "client_assertion": signed})
+    assert response.status_code == 200, response.body

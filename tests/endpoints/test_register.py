@@ -206,3 +206,26 @@ def test_unused_registrations_expire_and_use_extends_them(
     refused = Browser(http).get("/authorize", {"response_type": "code",
         "client_id": idle["client_id"], "redirect_uri": REDIRECT})  # fmt: skip
     assert refused.status_code == 400 and "Location" not in refused.headers
+
+
+def test_token_registration_accepts_a_private_key_jwt_client_with_its_jwks(http, settings_env):
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from chalicelib.records.clients import get_client
+    from chalicelib.records.registration_tokens import create_token
+
+    settings_env(REGISTRATION="token")
+    token, _ = create_token()
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(jwt.get_algorithm_by_name("ES256").to_jwk(key.public_key()))
+    signed = metadata(token_endpoint_auth_method="private_key_jwt",
+                      grant_types=["client_credentials"], scope="api:read",
+                      jwks={"keys": [jwk]})  # fmt: skip
+    created = post_json(http, "/register", signed, token=token)
+    assert created.status_code == 201, created.body
+    assert "client_secret" not in body(created)
+    assert get_client(body(created)["client_id"]).token_endpoint_auth_method == "private_key_jwt"
+    private = {"keys": [{**jwk, "d": "AAAA"}]}
+    refused = post_json(http, "/register", {**signed, "jwks": private}, token=token)
+    assert refused.status_code == 400 and body(refused)["error"] == "invalid_client_metadata"
