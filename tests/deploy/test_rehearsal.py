@@ -65,6 +65,43 @@ def test_client_credentials_token_verifies(http: LambdaHttp, api: Function, oper
     assert claims["client_id"] == service["client_id"] and claims["scope"] == "api:read"
 
 
+def test_private_key_jwt_client_credentials_through_the_artifact(
+    http: LambdaHttp, emulator: Any, tmp_path: Any
+) -> None:
+    """RFC 7523 in the packaged zip: PyJWT and cryptography verify the client's ES256
+    assertion, and its jti is spent in the stage's table (the policy test sees the call)."""
+    import time
+    import uuid
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = {**json.loads(jwt.get_algorithm_by_name("ES256").to_jwk(key.public_key())), "kid": "r1"}
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [jwk]}))
+    signed_by_key = ["--auth-method", "private_key_jwt", "--jwks-file", str(jwks)]
+    client = emulator.admin("client", "create", "--name", "Rehearsal signed job",
+                            "--grant-type", "client_credentials", "--scope", "api:read",
+                            *signed_by_key)  # fmt: skip
+    now = int(time.time())
+    claims = {"iss": client["client_id"], "sub": client["client_id"], "aud": f"{ISSUER}/token",
+              "exp": now + 60, "jti": str(uuid.uuid4())}  # fmt: skip
+    signed = jwt.encode(claims, key, algorithm="ES256", headers={"kid": "r1"})
+    bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    form = {"grant_type": "client_credentials", "client_assertion_type": bearer,
+            "client_assertion": signed}  # fmt: skip
+    response = post_form(http, "/token", form)
+    assert response.status_code == 200, response.body
+    assert post_form(http, "/token", form).status_code == 400  # the jti is spent
+
+
+def test_registration_is_off_on_a_deployed_stage_until_configured(http: LambdaHttp) -> None:
+    response = http.post("/register", body="{}", headers={"Content-Type": "application/json"})
+    assert response.status_code == 403
+    assert json.loads(response.body)["error"] == "access_denied"
+
+
 def test_each_request_leaves_one_json_line_and_its_metrics_in_the_log(http, api, operator):
     service = operator.service
     api.new_logs()
