@@ -144,6 +144,8 @@ def test_generated_client_ids_are_hex_so_a_command_line_never_reads_one_as_an_op
 def test_client_resources_are_stored_and_shown_and_default_to_the_default_audience(http, aws):
     """RFC 8707 §2: `--resource` (repeatable) names what the client may ask tokens for."""
     orders, billing = "https://orders.example/", "https://billing.example/"
+    for uri in (orders, billing):
+        assert admin("resource", "create", "--uri", uri)[0] == 0
     created = create("--resource", orders, "--resource", billing)
     code, shown = admin("client", "show", created["client_id"])
     assert code == 0 and shown["resources"] == [orders, billing]
@@ -204,3 +206,12 @@ def test_registration_token_is_shown_once_stored_hashed_and_revocable(aws):
     assert admin("registration-token", "revoke", "--token-stdin", stdin=token + "\n")[0] == 0
     assert not is_valid(token)
     assert admin("registration-token", "create", "--expires-in", "0")[0] == 2
+
+
+def test_a_client_may_name_only_registered_resource_servers(aws):
+    """A token's aud is always a registered resource (or DEFAULT_AUDIENCE)."""
+    unknown = ["--resource", "https://unknown.example/"]
+    code, result = admin("client", "create", "--name", "x", "--grant-type",
+                         "client_credentials", *unknown)  # fmt: skip
+    assert code == 2 and "not registered" in result["error"]
+    assert admin("client", "list")[1] == []

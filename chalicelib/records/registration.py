@@ -7,10 +7,11 @@ line would read as an option), the secret 256 bits and shown once (only its
 SHA-256 is stored); public clients authenticate with `none` and must use PKCE; redirect
 URIs are absolute, without fragments (RFC 6749 §3.1.2), https or loopback http or a
 private-use scheme (RFC 8252 §7.1). The resources a client may ask tokens for (RFC 8707 §2)
-are absolute URIs without fragments; without any, it gets `DEFAULT_AUDIENCE` alone,
-written on the record so `client show` says so. A client may pin the algorithm of its ID
-tokens and of its access tokens to one we sign with (RS256, ES256); an access token
-algorithm left unset follows the stage's `ACCESS_TOKEN_ALG`.
+are absolute URIs without fragments, each a registered resource server
+(records/resources.py: a token's `aud` is always one) or `DEFAULT_AUDIENCE`; without any,
+it gets `DEFAULT_AUDIENCE` alone, written on the record so `client show` says so. A client
+may pin the algorithm of its ID tokens and of its access tokens to one we sign with
+(RS256, ES256); an access token algorithm left unset follows the stage's `ACCESS_TOKEN_ALG`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClientMetadata, InvalidRedirectUri
 from chalicelib.models import ClientModel
 from chalicelib.opaque import new_value, sha256_hex
-from chalicelib.records import client_keys
+from chalicelib.records import client_keys, resources
 from chalicelib.records.client_records import (
     AUTH_METHODS,
     SECRET_METHODS,
@@ -95,6 +96,12 @@ def _check(meta: dict[str, Any]) -> None:
         if not is_resource_uri(resource):
             raise InvalidClientMetadata(
                 f"resource must be an absolute URI without a fragment: {resource}"
+            )
+    default = get_settings().default_audience
+    for resource in meta["resources"]:
+        if resource != default and resources.get_resource(resource) is None:
+            raise InvalidClientMetadata(
+                f"resource is not registered (admin resource create --uri): {resource}"
             )
 
 

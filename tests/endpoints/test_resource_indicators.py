@@ -23,6 +23,13 @@ def aud(token: str) -> Any:
     return jwt.decode(token, options={"verify_signature": False})["aud"]
 
 
+@pytest.fixture(autouse=True)
+def orders_server(aws: None) -> None:
+    from chalicelib.records.resources import create_resource
+
+    create_resource(ORDERS, "")
+
+
 @pytest.fixture
 def web(make_client: Any, user: Any) -> Any:
     client, _ = make_client(

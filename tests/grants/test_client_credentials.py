@@ -69,6 +69,9 @@ def test_requested_scope_narrows_the_token(http, make_client):
 
 
 def test_resource_parameter_sets_the_audience(http, make_client):
+    from chalicelib.records.resources import create_resource
+
+    create_resource("https://orders.example.com/", "")
     client, secret = make_client(resources=["https://orders.example.com/"])
     form = {**GRANT, "resource": "https://orders.example.com/"}
     body = json.loads(post_form(http, "/token", form, basic(client.client_id, secret)).body)

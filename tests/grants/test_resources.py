@@ -39,6 +39,15 @@ def families() -> int:
     return RefreshFamilyModel.count()
 
 
+@pytest.fixture(autouse=True)
+def resource_servers(aws: None) -> None:
+    """The resource servers these clients name, registered as an operator would."""
+    from chalicelib.records.resources import create_resource
+
+    for uri in (ORDERS, BILLING):
+        create_resource(uri, "")
+
+
 @pytest.fixture
 def web(make_client: Any, user: Any) -> tuple[Any, str]:
     return make_client(
