@@ -98,11 +98,12 @@ class Settings:
     registration: str = "off"
     registration_rate_per_source: int = 10
     registered_client_idle_days: int = 30
-    outbound_timeout_seconds: float = 3.0
+    outbound_timeout_seconds: float = 2.0
     outbound_cache_min_seconds: int = 60
     outbound_cache_max_seconds: int = 86400
     outbound_cache_size: int = 1000
     client_document_max_bytes: int = 5120
+    jwks_uri_max_bytes: int = 32768
     client_assertion_max_seconds: int = 3600
 
     @property
@@ -184,10 +185,11 @@ def get_settings() -> Settings:
         registration=_choice("REGISTRATION", ("off", "open", "token")),
         registration_rate_per_source=_int("REGISTRATION_RATE_PER_SOURCE", 10),
         registered_client_idle_days=_int("REGISTERED_CLIENT_IDLE_DAYS", 30),
-        outbound_timeout_seconds=float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "") or 3),
+        outbound_timeout_seconds=float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "") or 2),
         outbound_cache_min_seconds=_int("OUTBOUND_CACHE_MIN_SECONDS", 60),
         outbound_cache_max_seconds=_int("OUTBOUND_CACHE_MAX_SECONDS", 86400),
         outbound_cache_size=_int("OUTBOUND_CACHE_SIZE", 1000),
         client_document_max_bytes=_int("CLIENT_DOCUMENT_MAX_BYTES", 5120),
+        jwks_uri_max_bytes=_int("JWKS_URI_MAX_BYTES", 32768),
         client_assertion_max_seconds=_int("CLIENT_ASSERTION_MAX_SECONDS", 3600),
     )

@@ -14,13 +14,13 @@ import json
 from typing import Any
 
 from chalicelib import outbound
+from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClientMetadata
 
 ASSERTION_ALGORITHMS = ("ES256", "RS256", "PS256")
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 KEY_TYPES = {"RSA": ("RS256", "PS256"), "EC": ("ES256",)}
 MAX_KEYS = 10
-JWKS_MAX_BYTES = 32 * 1024
 
 
 def check(meta: dict[str, Any]) -> None:
@@ -68,4 +68,4 @@ def keys_of(jwks: str | None, jwks_uri: str | None) -> list[dict[str, Any]]:
     """The client's registered keys, fetching (cached) a jwks_uri; FetchError/Invalid... if not."""
     if jwks:
         return parse(jwks)
-    return parse(outbound.fetch_json(jwks_uri or "", JWKS_MAX_BYTES))
+    return parse(outbound.fetch_json(jwks_uri or "", get_settings().jwks_uri_max_bytes))
