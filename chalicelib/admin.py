@@ -124,7 +124,7 @@ def _client(args: argparse.Namespace) -> Any:
             access_token_signed_response_alg=args.access_token_alg,
             access_token_lifetime=args.access_token_lifetime,
             resources=args.resources,
-            jwks=Path(args.jwks_file).read_text() if args.jwks_file else None,
+            jwks=_jwks_file(args.jwks_file) if args.jwks_file else None,
             jwks_uri=args.jwks_uri,
             token_endpoint_auth_signing_alg=args.auth_signing_alg,
         )
@@ -228,6 +228,13 @@ def _keys(args: argparse.Namespace) -> Any:
         return [rotation.rotate(alg) for alg in args.algs or keys.ALGORITHMS]
     keys.reset_cache()
     return [_key_view(key) for key in keys.signing_keys()]
+
+
+def _jwks_file(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"cannot read --jwks-file {path}: {exc}") from exc
 
 
 def run(argv: list[str]) -> tuple[int, Any]:

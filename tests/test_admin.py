@@ -215,3 +215,26 @@ def test_a_client_may_name_only_registered_resource_servers(aws):
                          "client_credentials", *unknown)  # fmt: skip
     assert code == 2 and "not registered" in result["error"]
     assert admin("client", "list")[1] == []
+
+
+def test_client_create_with_private_key_jwt_takes_a_public_key_set_and_no_secret(aws, tmp_path):
+    from chalicelib.models import ClientModel
+    from tests.helpers.assertions import ec_key, jwks, public_jwk, rsa_key
+
+    keys = tmp_path / "jwks.json"
+    keys.write_text(jwks(public_jwk(rsa_key(), "r1", alg="RS256")))
+    pinned = ["--auth-method", "private_key_jwt", "--auth-signing-alg", "PS256"]
+    created = create(*pinned, "--jwks-file", str(keys))
+    assert "client_secret" not in created
+    assert created["token_endpoint_auth_method"] == "private_key_jwt"
+    assert created["token_endpoint_auth_signing_alg"] == "PS256"
+    assert json.loads(created["jwks"])["keys"][0]["kid"] == "r1"
+    leaked = tmp_path / "leaked.json"
+    leaked.write_text(jwks({**public_jwk(ec_key(), "e"), "d": "AAAA"}))
+    method = ["client", "create", "--name", "Bad", "--grant-type", "client_credentials",
+              "--auth-method", "private_key_jwt"]  # fmt: skip
+    for extra in (["--jwks-file", str(leaked)], ["--jwks-file", str(tmp_path / "missing")],
+                  ["--jwks-uri", "http://keys.example/jwks.json"], []):  # fmt: skip
+        code, result = admin(*method, *extra)
+        assert code == 2 and result["error"], extra
+    assert ClientModel.count() == 1

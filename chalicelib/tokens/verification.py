@@ -1,7 +1,9 @@
 """Reading back a JWT we issued: access tokens (userinfo, introspection, revocation) and
 ID tokens sent as `id_token_hint` (/authorize, /logout). The checks are written once here.
 
-RFC 8725 (JWT BCP) §3.1-§3.2, RFC 9068 §4, OIDC Core §3.1.2.1. A token passes only if:
+RFC 8725 (JWT BCP) §3.1-§3.2, RFC 9068 §4, OIDC Core §3.1.2.1. The size and header checks
+are also those of a client's own assertion (tokens/client_assertions.py). A token passes
+only if:
 * it is at most 8 KB;
 * its header names an algorithm we sign with (a string: a list or object is refused, not a
   500), carries no key or key URL (`jwk`, `jku`, `x5u`, `x5c`) and no `crit`, and has the
@@ -78,13 +80,10 @@ def _verified(
     options: dict[str, Any],
     typ_default: str,
 ) -> dict[str, Any]:
-    if not token or len(token.encode()) > MAX_TOKEN_BYTES:
-        raise invalid("size")
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise invalid("malformed") from exc
-    alg = _check_header(header, types, typ_default, invalid)
+    header = read_header(token, invalid)
+    alg = check_header(header, ALGORITHMS, invalid)
+    if str(header.get("typ", typ_default)).lower() not in types:
+        raise invalid("typ")
     key = find_key(str(header.get("kid", "")))
     if key is None or key.alg != alg:
         raise invalid("unknown kid")  # or a kid whose key has another alg
@@ -100,16 +99,24 @@ def _verified(
         raise invalid(type(exc).__name__) from exc
 
 
-def _check_header(
-    header: dict[str, Any], types: frozenset[str], typ_default: str, invalid: Refusal
-) -> str:
+def read_header(token: str, invalid: Refusal) -> dict[str, Any]:
+    """The unverified JOSE header of a JWT of at most MAX_TOKEN_BYTES."""
+    if not token or len(token.encode()) > MAX_TOKEN_BYTES:
+        raise invalid("size")
+    try:
+        return jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise invalid("malformed") from exc
+
+
+def check_header(header: dict[str, Any], algorithms: tuple[str, ...], invalid: Refusal) -> str:
+    """The header's `alg`, if it is one of `algorithms` and the header names no key, key
+    URL or critical extension (RFC 8725 §3.1, §3.2); ours and client assertions alike."""
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ALGORITHMS:
+    if not isinstance(alg, str) or alg not in algorithms:
         raise invalid("algorithm")
     if FORBIDDEN_HEADERS & header.keys():
         raise invalid("forbidden header")
-    if str(header.get("typ", typ_default)).lower() not in types:
-        raise invalid("typ")
     return alg
 
 

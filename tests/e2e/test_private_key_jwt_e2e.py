@@ -15,6 +15,7 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc.jwk import ECKey
 
 from tests.helpers.documents import serving
+from tests.helpers.races import race
 from tests.helpers.stack import Stack
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -67,7 +68,9 @@ def test_authlib_private_key_jwt_token_introspect_revoke(stack: Stack, tmp_path:
         exercise(stack, created["client_id"], private)
 
 
-def test_a_replayed_assertion_is_refused_over_http(stack: Stack, tmp_path: Path) -> None:
+def test_a_replayed_assertion_is_refused_over_http_also_when_raced(
+    stack: Stack, tmp_path: Path
+) -> None:
     from authlib.oauth2.rfc7523 import private_key_jwt_sign
 
     private, public = key_pair()
@@ -84,3 +87,11 @@ def test_a_replayed_assertion_is_refused_over_http(stack: Stack, tmp_path: Path)
     assert requests.post(token_endpoint, data=form, timeout=10).status_code == 200
     replay = requests.post(token_endpoint, data=form, timeout=10)
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_client"
+
+    # one fresh assertion sent by many threads at once: its jti is spent exactly once
+    fresh = private_key_jwt_sign(private, created["client_id"], token_endpoint, alg="ES256",
+                                 header={"kid": "e2e-1"})  # fmt: skip
+    raced = {**form, "client_assertion": fresh}
+    answers = race([lambda: requests.post(token_endpoint, data=raced, timeout=30)] * 10)
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 9
+    assert {a.json()["error"] for a in answers if a.status_code == 400} == {"invalid_client"}

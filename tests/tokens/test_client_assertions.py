@@ -1,32 +1,29 @@
 """private_key_jwt (RFC 7523 §2.2, §3): every rule of a client assertion, refused with
-invalid_client and nothing issued; single-use jti raced with real threads; keys inline or
-from a jwks_uri; registration refuses private or symmetric keys."""
+invalid_client and nothing issued, at every endpoint that authenticates a client; the jti
+single-use, raced with real threads; exactly one authentication method per request."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from tests.helpers.assertions import (
+    ISSUER,
+    JWT_BEARER,
+    assertion,
+    ec_key,
+    error,
+    jwks,
+    post_assertion,
+    public_jwk,
+    rsa_key,
+    token,
+)
 from tests.helpers.forms import basic, post_form
-
-ISSUER = "https://auth.test"
-JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-def ec_key() -> Any:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def public_jwk(private: Any, kid: str, alg: str = "ES256") -> dict[str, Any]:
-    algorithm = jwt.get_algorithm_by_name(alg)
-    jwk = json.loads(algorithm.to_jwk(private.public_key()))
-    return {**jwk, "kid": kid, "use": "sig"}
 
 
 @pytest.fixture
@@ -36,29 +33,9 @@ def signer() -> Any:
 
 @pytest.fixture
 def keyed(make_client: Any, signer: Any) -> Any:
-    client, secret = make_client(
-        auth_method="private_key_jwt", jwks=json.dumps({"keys": [public_jwk(signer, "k1")]})
-    )
+    client, secret = make_client(auth_method="private_key_jwt", jwks=jwks(public_jwk(signer, "k1")))
     assert secret is None
     return client
-
-
-def assertion(client_id: str, key: Any, alg: str = "ES256", kid: str = "k1", **claims: Any) -> str:
-    now = int(time.time())
-    body = {"iss": client_id, "sub": client_id, "aud": f"{ISSUER}/token", "iat": now,
-            "exp": now + 60, "jti": str(uuid.uuid4()), **claims}  # fmt: skip
-    body = {k: v for k, v in body.items() if v is not None}
-    return jwt.encode(body, key, algorithm=alg, headers={"kid": kid} if kid else None)
-
-
-def token(http: Any, signed: str, **extra: str) -> Any:
-    form = {"grant_type": "client_credentials", "client_assertion_type": JWT_BEARER,
-            "client_assertion": signed, **extra}  # fmt: skip
-    return post_form(http, "/token", form)
-
-
-def error(response: Any) -> str:
-    return json.loads(response.body)["error"]
 
 
 def test_a_signed_assertion_gets_a_token(http, keyed, signer):
@@ -76,34 +53,41 @@ def test_the_issuer_itself_is_an_accepted_audience_as_is_a_list_holding_it(http,
     assert token(http, listed).status_code == 200
 
 
-def refusals(client_id: str, key: Any) -> dict[str, str]:
+def refusals(client_id: str, key: Any, other_client: str) -> dict[str, str]:
     now = int(time.time())
     other = ec_key()
-    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     unsigned = jwt.encode({"iss": client_id, "sub": client_id, "aud": ISSUER, "exp": now + 60,
                            "jti": "n"}, None, algorithm="none")  # fmt: skip
     return {
         "wrong audience": assertion(client_id, key, aud="https://elsewhere.example/token"),
+        "another endpoint of ours as audience": assertion(client_id, key, aud=f"{ISSUER}/revoke"),
         "expired": assertion(client_id, key, iat=now - 600, exp=now - 300),
         "no exp": assertion(client_id, key, exp=None),
         "exp too far ahead": assertion(client_id, key, exp=now + 7200),
         "no jti": assertion(client_id, key, jti=None),
+        "empty jti": assertion(client_id, key, jti=""),
         "another issuer": assertion(client_id, key, iss="someone-else"),
+        "sub names another client": assertion(client_id, key, sub=other_client),
         "not yet valid": assertion(client_id, key, nbf=now + 600),
+        "issued in the future": assertion(client_id, key, iat=now + 600),
         "signed by another key": assertion(client_id, other),
         "unknown kid": assertion(client_id, other, kid="k9"),
         "alg none": unsigned,
-        "RS256 where an EC key is registered": assertion(client_id, rsa_key, alg="RS256"),
+        "RS256 where an EC key is registered": assertion(client_id, rsa_key(), alg="RS256"),
         "garbage": "not.a.jwt",
+        "too large": assertion(client_id, key, padding="x" * 9000),
     }
 
 
-CASES = list(refusals("x", ec_key()))
+CASES = list(refusals("x", ec_key(), "y"))
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_each_broken_rule_is_invalid_client_and_issues_nothing(http, keyed, signer, case):
-    signed = refusals(keyed.client_id, signer)[case]
+def test_each_broken_rule_is_invalid_client_and_issues_nothing(
+    http, make_client, keyed, signer, case
+):
+    other, _ = make_client(auth_method="private_key_jwt", jwks=jwks(public_jwk(signer, "k1")))
+    signed = refusals(keyed.client_id, signer, other.client_id)[case]
     response = token(http, signed)
     assert response.status_code == 400 and error(response) == "invalid_client", response.body
     assert "access_token" not in json.loads(response.body)
@@ -132,8 +116,19 @@ def test_hs256_with_the_public_key_as_secret_is_refused(http, keyed, signer):
     now = int(time.time())
     claims = {"iss": keyed.client_id, "sub": keyed.client_id, "aud": ISSUER, "exp": now + 60,
               "jti": "h"}  # fmt: skip
-    forged = hs256_by_hand({"alg": "HS256", "typ": "JWT", "kid": "k1"}, claims, pem)
-    assert error(token(http, forged)) == "invalid_client"
+    jwk_text = json.dumps(public_jwk(signer, "k1")).encode()
+    for secret in (pem, jwk_text):
+        forged = hs256_by_hand({"alg": "HS256", "typ": "JWT", "kid": "k1"}, claims, secret)
+        assert error(token(http, forged)) == "invalid_client"
+
+
+def test_a_key_in_the_header_is_refused_even_the_registered_one(http, keyed, signer):
+    now = int(time.time())
+    claims = {"iss": keyed.client_id, "sub": keyed.client_id, "aud": ISSUER, "exp": now + 60,
+              "jti": "j"}  # fmt: skip
+    embedded = jwt.encode(claims, signer, algorithm="ES256",
+                          headers={"kid": "k1", "jwk": public_jwk(signer, "k1")})  # fmt: skip
+    assert error(token(http, embedded)) == "invalid_client"
 
 
 def test_a_jti_is_single_use(http, keyed, signer):
@@ -141,6 +136,14 @@ def test_a_jti_is_single_use(http, keyed, signer):
     assert token(http, signed).status_code == 200
     again = token(http, signed)
     assert again.status_code == 400 and error(again) == "invalid_client"
+
+
+def test_one_jti_is_spent_per_client_so_two_clients_may_use_the_same(http, make_client, signer):
+    first, _ = make_client(auth_method="private_key_jwt", jwks=jwks(public_jwk(signer, "k1")))
+    second, _ = make_client(auth_method="private_key_jwt", jwks=jwks(public_jwk(signer, "k1")))
+    for client in (first, second):
+        signed = assertion(client.client_id, signer, jti="shared-jti")
+        assert token(http, signed).status_code == 200
 
 
 def test_parallel_uses_of_one_assertion_let_exactly_one_through(keyed, signer):
@@ -173,83 +176,58 @@ def test_an_assertion_with_a_secret_or_basic_is_invalid_request(http, keyed, sig
     assert error(with_basic) == "invalid_request"
 
 
+def test_a_client_id_in_the_form_must_be_the_assertions(http, make_client, keyed, signer):
+    other, _ = make_client()
+    signed = assertion(keyed.client_id, signer)
+    assert error(token(http, signed, client_id=other.client_id)) == "invalid_client"
+    assert token(http, signed, client_id=keyed.client_id).status_code == 200
+
+
+def test_an_assertion_type_other_than_jwt_bearer_is_refused(http, keyed, signer):
+    saml = "urn:ietf:params:oauth:client-assertion-type:saml2-bearer"
+    form = {"grant_type": "client_credentials", "client_assertion_type": saml,
+            "client_assertion": assertion(keyed.client_id, signer)}  # fmt: skip
+    assert error(post_form(http, "/token", form)) == "invalid_client"
+
+
 def test_a_secret_client_cannot_authenticate_with_an_assertion(http, make_client, signer):
     client, _ = make_client()
     assert error(token(http, assertion(client.client_id, signer))) == "invalid_client"
 
 
+def test_a_private_key_jwt_client_cannot_fall_back_to_a_secret_or_none(http, keyed):
+    for form in ({"client_id": keyed.client_id, "client_secret": "guess"},
+                 {"client_id": keyed.client_id}):  # fmt: skip
+        response = post_form(http, "/token", {"grant_type": "client_credentials", **form})
+        assert error(response) == "invalid_client"
+
+
 def test_revocation_and_introspection_accept_the_assertion(http, make_client, signer):
-    client, _ = make_client(
-        auth_method="private_key_jwt", can_introspect=True,
-        jwks=json.dumps({"keys": [public_jwk(signer, "k1")]}),
-    )  # fmt: skip
+    client, _ = make_client(auth_method="private_key_jwt", can_introspect=True,
+                            jwks=jwks(public_jwk(signer, "k1")))  # fmt: skip
     access = json.loads(token(http, assertion(client.client_id, signer)).body)["access_token"]
 
-    def form() -> dict[str, str]:
-        signed = assertion(client.client_id, signer)
-        return {"token": access, "client_assertion_type": JWT_BEARER, "client_assertion": signed}
+    def check(path: str) -> Any:
+        return post_assertion(http, path, assertion(client.client_id, signer), token=access)
 
-    active = post_form(http, "/introspect", form())
-    assert json.loads(active.body)["active"] is True
-    revoked = post_form(http, "/revoke", form())
-    assert revoked.status_code == 200
-
-
-def test_keys_from_a_jwks_uri_and_a_rotated_kid_refetched(http, make_client, settings_env):
-    from chalicelib import outbound
-    from tests.helpers.documents import serving
-
-    settings_env(GATEHOUSE_STAGE="local")
-    outbound.reset_cache()
-    first, second = ec_key(), ec_key()
-    with serving() as served:
-        url = served.json("/jwks.json", {"keys": [public_jwk(first, "a")]},
-                          **{"Cache-Control": "max-age=3600"})  # fmt: skip
-        client, _ = make_client(auth_method="private_key_jwt", jwks_uri=url)
-        assert token(http, assertion(client.client_id, first, kid="a")).status_code == 200
-        served.json("/jwks.json", {"keys": [public_jwk(first, "a"), public_jwk(second, "b")]})
-        rotated = token(http, assertion(client.client_id, second, kid="b"))
-        assert rotated.status_code == 200, rotated.body
-        assert served.hits["/jwks.json"] == 2
-        for _ in range(2):  # an unknown kid refetches at most once a minute
-            token(http, assertion(client.client_id, ec_key(), kid="zz"))
-        assert served.hits["/jwks.json"] == 2
+    assert json.loads(check("/introspect").body)["active"] is True
+    assert check("/revoke").status_code == 200
+    assert json.loads(check("/introspect").body)["active"] is False
+    spent = post_assertion(http, "/introspect", assertion(client.client_id, signer, jti="once"),
+                           token=access)  # fmt: skip
+    replayed = post_assertion(http, "/revoke", assertion(client.client_id, signer, jti="once"),
+                              token=access)  # fmt: skip
+    assert spent.status_code == 200 and error(replayed) == "invalid_client"
 
 
-BAD_KEYS = [
-    ("a private key", lambda k: {"keys": [{**public_jwk(k, "p"), "d": "AAAA"}]}),
-    ("a symmetric key", lambda k: {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}),
-    ("no keys", lambda k: {"keys": []}),
-    ("not a set", lambda k: public_jwk(k, "p")),
-]
-
-
-@pytest.mark.parametrize(("case", "build"), BAD_KEYS, ids=[b[0] for b in BAD_KEYS])
-def test_registration_refuses_unusable_key_sets(make_client, case, build):
-    from chalicelib.errors import InvalidClientMetadata
-    from chalicelib.models import ClientModel
-
-    with pytest.raises(InvalidClientMetadata):
-        make_client(auth_method="private_key_jwt", jwks=json.dumps(build(ec_key())))
-    assert ClientModel.count() == 0
-
-
-def test_registration_refuses_both_jwks_and_jwks_uri_and_keys_without_the_method(make_client):
-    from chalicelib.errors import InvalidClientMetadata
-
-    jwks = json.dumps({"keys": [public_jwk(ec_key(), "k")]})
-    with pytest.raises(InvalidClientMetadata):
-        make_client(auth_method="private_key_jwt", jwks=jwks, jwks_uri="https://c.example/j")
-    with pytest.raises(InvalidClientMetadata):
-        make_client(jwks=jwks)
-
-
-def test_discovery_advertises_private_key_jwt_and_its_algorithms(http):
-    metadata = json.loads(http.get("/.well-known/openid-configuration").body)
-    assert "private_key_jwt" in metadata["token_endpoint_auth_methods_supported"]
-    assert "private_key_jwt" in metadata["introspection_endpoint_auth_methods_supported"]
-    assert metadata["token_endpoint_auth_signing_alg_values_supported"] == [
-        "ES256",
-        "RS256",
-        "PS256",
-    ]
+def test_device_authorization_accepts_the_assertion(http, make_client, signer):
+    grant = "urn:ietf:params:oauth:grant-type:device_code"
+    client, _ = make_client(auth_method="private_key_jwt", grant_types=[grant],
+                            jwks=jwks(public_jwk(signer, "k1")))  # fmt: skip
+    started = post_assertion(http, "/device_authorization", assertion(client.client_id, signer),
+                             scope="api:read")  # fmt: skip
+    assert started.status_code == 200, started.body
+    assert json.loads(started.body)["device_code"]
+    wrong = assertion(client.client_id, signer, aud="https://elsewhere.example")
+    refused = post_assertion(http, "/device_authorization", wrong, scope="api:read")
+    assert error(refused) == "invalid_client"
