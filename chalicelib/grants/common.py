@@ -62,7 +62,10 @@ def resolve_scope(raw: str | None, allowed: frozenset[str], default: str) -> str
 def requested_resources(params: Params) -> tuple[str, ...]:
     """RFC 8707 §2: the `resource` values asked for (deduplicated); invalid_target unless each
     is an absolute URI without a fragment and together they fit in a signable token."""
-    resources = tuple(dict.fromkeys(params.repeated.get("resource", [])))
+    asked = params.repeated.get("resource")
+    if not asked:
+        return ()
+    resources = tuple(dict.fromkeys(asked))
     if not all(is_resource_uri(resource) for resource in resources):
         raise InvalidTarget("resource must be an absolute URI without a fragment")
     if len(json.dumps(resources)) > MAX_AUDIENCE_BYTES:

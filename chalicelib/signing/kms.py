@@ -18,6 +18,7 @@ Decisions, from what was measured (DESIGN.md, Facts about the tools):
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import lru_cache
 from typing import Any
@@ -25,8 +26,6 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from jwt.utils import base64url_encode
 
 from chalicelib import observability
 from chalicelib.config import get_settings
@@ -84,17 +83,25 @@ def jose_ecdsa(der: bytes) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
+def base64url(data: bytes) -> bytes:
+    """RFC 7515 §2: base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
 def thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 §3: SHA-256 over the required members, sorted, no whitespace."""
     members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
     digest = hashes.Hash(hashes.SHA256())
     digest.update(canonical)
-    return base64url_encode(digest.finalize()).decode()
+    return base64url(digest.finalize()).decode()
 
 
 def public_jwk_from_der(der: bytes, alg: str) -> dict[str, str]:
     """The public JWK (kid = thumbprint) of a SubjectPublicKeyInfo DER key."""
+    # PyJWT (and all it imports) only where a key is registered, never on a signing path.
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
     public_key = load_der_public_key(der)
     algorithm = RSAAlgorithm if alg == "RS256" else ECAlgorithm
     jwk = algorithm.to_jwk(public_key, as_dict=True)
