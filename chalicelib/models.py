@@ -4,15 +4,18 @@ Every record that expires carries `expires_at` (epoch seconds), which is the tab
 attribute. DynamoDB deletes expired items lazily (up to days late), so readers check
 `expires_at` themselves (`is_live`). Secrets are stored as SHA-256 only (hash keys named
 `*_hash`). The emulator and infra/ both build the tables from these classes (tables.py).
-Two helpers every record module shares: `now()`, the one clock for every expiry (a test
-freezes it by replacing this module's `time`), and `conditional_write`, the one place a
-failed DynamoDB condition is told apart from an AWS fault.
+Helpers every record module shares: `now()`, the one clock for every expiry (a test
+freezes it by replacing this module's `time`), `conditional_write`, the one place a failed
+DynamoDB condition is told apart from an AWS fault, and `ConditionalUpdate`, a one-time
+write that records/ decides and that is written alone or inside the transaction that also
+creates a grant's first refresh token (tokens/refresh_tokens.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import (
@@ -22,6 +25,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -69,6 +74,20 @@ def conditional_write(write: Callable[..., object], **arguments: Any) -> bool:
             raise
         return False
     return True
+
+
+@dataclass(frozen=True)
+class ConditionalUpdate:
+    """An update of `item` that must happen at most once (a code redeemed, a device code
+    claimed): its actions, and the condition that makes it once."""
+
+    item: Model
+    actions: list[Action]
+    condition: Condition
+
+    def write(self) -> bool:
+        """One conditional UpdateItem: True if written, False if the condition failed."""
+        return conditional_write(self.item.update, actions=self.actions, condition=self.condition)
 
 
 class Expiring(Model):
@@ -142,6 +161,8 @@ class AuthorizationCodeModel(Expiring):
     # the hybrid `code token` access token, revoked with the code's own on a replay
     front_channel_jti = UnicodeAttribute(null=True)
     front_channel_exp = NumberAttribute(null=True)
+    # the person's record key, so the token request reads it by key (older codes: by sub)
+    username = UnicodeAttribute(null=True)
 
 
 class UserCodeIndex(GlobalSecondaryIndex):
@@ -163,6 +184,7 @@ class DeviceCodeModel(Expiring):
     last_poll_at = NumberAttribute(default=0)
     issued_at = NumberAttribute(null=True)
     resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
+    username = UnicodeAttribute(null=True)  # who approved, read by key at the token request
 
 
 class RefreshTokenModel(Expiring):
@@ -178,6 +200,11 @@ class RefreshTokenModel(Expiring):
     successor_hash = UnicodeAttribute(null=True)
     successor_nonce = UnicodeAttribute(null=True)
     created_at = NumberAttribute(default=now)
+    # Copies of what the refresh grant needs, so a rotation reads nothing but this record:
+    # the person's record key and the family's granted resources (None: a token from
+    # before they were copied; the grant then reads the user by sub and the family).
+    username = UnicodeAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class RefreshFamilyModel(Expiring):
