@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from chalicelib import observability
 from chalicelib.config import get_settings
+from chalicelib.models import aws_session
 
 # alg -> (KMS KeySpec, KMS SigningAlgorithm)
 ALGORITHMS = {
@@ -43,9 +44,9 @@ THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
 
 @lru_cache(maxsize=1)
 def client() -> Any:
-    # boto3 costs ~27 ms of CPU on a cold start (bench/), and /login, /device and
-    # /userinfo never call KMS: only a container that signs or unwraps a key loads it.
-    import boto3
+    # botocore alone, on the tables' session (models.aws_session): boto3 and s3transfer are
+    # import time a cold start would spend for nothing, and a second session would parse
+    # botocore's endpoint data again. Only a container that signs or unwraps a key makes it.
     from botocore.config import Config
 
     settings = get_settings()
@@ -54,8 +55,9 @@ def client() -> Any:
         connect_timeout=2,
         read_timeout=5,
     )
-    # The region is boto3's own choice (AWS_REGION, AWS_DEFAULT_REGION, then the profile).
-    kms = boto3.client("kms", endpoint_url=settings.endpoint_url, config=config)
+    # The region is botocore's own choice (AWS_DEFAULT_REGION, then the profile), as for
+    # the tables.
+    kms = aws_session().create_client("kms", endpoint_url=settings.endpoint_url, config=config)
     kms.meta.events.register("before-call.kms", observability.aws_call)
     kms.meta.events.register("after-call.kms", _report_throttling)
     return kms
