@@ -7,9 +7,8 @@ approved and the device may retry; that write goes in the transaction that creat
 refresh family (grants/common.mint), so a poll that loses the race has stored nothing and
 discards its unsent tokens. `resource` (RFC 8707 §2) at the token request chooses within
 the resources the person approved at /device_authorization (all of them when none is
-asked). With
-`openid` granted an ID token (OIDC Core §3.1.3.6: auth_time of the approval, at_hash) goes
-with it; profile and email claims stay at userinfo, as for the code flow.
+asked). With `openid` granted an ID token (OIDC Core §3.1.3.6: auth_time of the approval,
+at_hash) goes with it; profile and email claims stay at userinfo, as for the code flow.
 """
 
 from __future__ import annotations

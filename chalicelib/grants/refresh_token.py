@@ -7,8 +7,8 @@ invalid_grant and the family is revoked, so re-enabling the account does not rev
 the rotation's transaction checks the person and the family, so a warm refresh makes two
 DynamoDB calls, the token's read and that transaction. The access token is minted before
 the rotation commits: if signing fails the old token is still unused, so a client never
-loses its grant to a KMS fault. A grant with `openid`
-gets a fresh ID token with the original sub and auth_time and no nonce (OIDC Core §12.2).
+loses its grant to a KMS fault. A grant with `openid` gets a fresh ID token with the
+original sub and auth_time and no nonce (OIDC Core §12.2).
 `resource` (RFC 8707 §2.2) chooses within the family's granted resources, never beyond.
 Storage, rotation and the grace window are in tokens/refresh_tokens.py.
 """
