@@ -11,8 +11,9 @@ write that records/ decides and that is written alone or inside the transaction 
 creates a grant's first refresh token (tokens/refresh_tokens.py).
 Every model derives from `Table`: all tables share one pynamodb Connection, so a container
 has one botocore session and one DynamoDB client (pynamodb would make one of each per
-table, and each new session parses botocore's JSON service files again: ~25 ms of CPU per
-table a cold request touches). The KMS client is made from the same session
+table, and each new session parses botocore's endpoint file and service model again: a
+cold /token touches two tables and KMS, and its first request's CPU halved with one
+session, bench/cold_start.py). The KMS client is made from the same session
 (`aws_session`), so botocore's data, credentials and region are resolved once.
 """
 
