@@ -9,12 +9,15 @@ than importing that route's own modules.
 from chalice import Chalice, CORSConfig, Rate, Response
 from chalice.app import CloudWatchEvent
 
-from chalicelib import observability, stage_issuer
+from chalicelib import container, observability, stage_issuer
 from chalicelib.http import json_errors, public_json, strict_transport_security
 from chalicelib.pages import page_errors
 
 # observability.py, not Chalice, configures the `gatehouse` logger (Chalice would set ERROR).
 app = Chalice(app_name="gatehouse", configure_logs=False)
+# Every event, outermost: the container collects garbage again once its first event is
+# answered (container.py: a cold start's objects live as long as the container).
+app.register_middleware(container.started, "all")
 # Every request: one structured log line and one flush of its metrics (outermost); then,
 # on a stage whose ISSUER is not pinned yet, the issuer API Gateway's context names; then,
 # inside that issuer, HSTS on every response of an https one.

@@ -14,6 +14,7 @@ from bench import (
     floor_pyjwt,
     peer_authlib,
     report,
+    side_by_side,
     throughput,
 )
 from bench.harness import has_access_token_alg
@@ -25,6 +26,7 @@ def main() -> None:
     # the app's request log and EMF lines still cost their CPU, only not on this screen
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         results = {
+            "side_by_side": side_by_side.run(),
             "cpu_per_token": cpu_per_token.run(),
             "peer_authlib": peer_authlib.run(),
             "floor_pyjwt": floor_pyjwt.run(),
@@ -35,6 +37,7 @@ def main() -> None:
     results["cost"] = cost.run(results["aws_calls"])
     cost.chart(results["cost"], HERE / "cost.png")
     notes = [
+        *report.verdicts(results),
         "kms mode's CPU includes moto's in-process RSA signature; in AWS, KMS signs and the "
         "Lambda waits on the network instead.",
         "Gatehouse signs access tokens "

@@ -3,7 +3,8 @@
 Counted at botocore's one door (`BaseClient._make_api_call`), so pynamodb's and KMS's calls
 are both seen. Cold: the container's caches are forgotten just before the request. Warm:
 the mean over `warm_requests` requests once the caches are filled, because some costs come
-in batches (the per-client token quota writes once every TOKEN_RATE_BATCH tokens).
+in batches (a busy client's token quota: a container adds to the shared counter once past
+its local share, then every TOKEN_RATE_BATCH tokens; the harness's client never gets there).
 """
 
 from __future__ import annotations

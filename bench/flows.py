@@ -31,6 +31,7 @@ class Fixtures:
     web_auth: dict[str, str]  # Basic credentials of the code-flow client
     device_client_id: str
     sub: str
+    username: str
 
 
 def setup(http: Any, cc_headers: dict[str, str]) -> Fixtures:
@@ -51,9 +52,8 @@ def setup(http: Any, cc_headers: dict[str, str]) -> Fixtures:
     )
     person = create_user("alice", secrets.token_urlsafe(16), "alice@example.test", "Alice")
     raw = base64.b64encode(f"{web.client_id}:{secret}".encode()).decode()
-    return Fixtures(
-        http, cc_headers, {"Authorization": f"Basic {raw}"}, device.client_id, person.sub
-    )
+    auth = {"Authorization": f"Basic {raw}"}
+    return Fixtures(http, cc_headers, auth, device.client_id, person.sub, person.username)
 
 
 def _post(f: Fixtures, path: str, form: dict[str, str], headers: dict[str, str]) -> Any:
@@ -75,6 +75,7 @@ def _code(f: Fixtures) -> tuple[str, str]:
         redirect_uri_given=True,
         scope="openid profile offline_access api:read",
         sub=f.sub,
+        username=f.username,  # as /authorize keeps it (endpoints/authorize_response.py)
         auth_time=int(time.time()),
         nonce="n-0S6_WzA2Mj",
         code_challenge=challenge,
@@ -123,7 +124,8 @@ def _device_code(f: Fixtures, approve: bool) -> str:
     if approve:
         record = device_codes.find_pending(user_codes.require(body["user_code"]))
         assert record is not None
-        device_codes.decide(record, approve=True, sub=f.sub, auth_time=int(time.time()))
+        at = int(time.time())
+        device_codes.decide(record, approve=True, sub=f.sub, auth_time=at, username=f.username)
     return body["device_code"]
 
 

@@ -82,6 +82,7 @@ class Settings:
     token_rate_per_client: int
     token_burst_per_client: int
     token_rate_batch: int
+    token_rate_local_percent: int
     device_authorization_rate: int
     device_authorization_burst: int
     keys_cache_seconds: int
@@ -169,6 +170,7 @@ def get_settings() -> Settings:
         token_rate_per_client=_int("TOKEN_RATE_PER_CLIENT", 20),
         token_burst_per_client=_int("TOKEN_BURST_PER_CLIENT", 200),
         token_rate_batch=_int("TOKEN_RATE_BATCH", 10),
+        token_rate_local_percent=_int("TOKEN_RATE_LOCAL_PERCENT", 25),
         device_authorization_rate=_int("DEVICE_AUTHORIZATION_RATE", 1),
         device_authorization_burst=_int("DEVICE_AUTHORIZATION_BURST", 10),
         keys_cache_seconds=_int("KEYS_CACHE_SECONDS", 300),

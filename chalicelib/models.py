@@ -4,16 +4,27 @@ Every record that expires carries `expires_at` (epoch seconds), which is the tab
 attribute. DynamoDB deletes expired items lazily (up to days late), so readers check
 `expires_at` themselves (`is_live`). Secrets are stored as SHA-256 only (hash keys named
 `*_hash`). The emulator and infra/ both build the tables from these classes (tables.py).
-Two helpers every record module shares: `now()`, the one clock for every expiry (a test
-freezes it by replacing this module's `time`), and `conditional_write`, the one place a
-failed DynamoDB condition is told apart from an AWS fault.
+Helpers every record module shares: `now()`, the one clock for every expiry (a test
+freezes it by replacing this module's `time`), `conditional_write`, the one place a failed
+DynamoDB condition is told apart from an AWS fault, and `ConditionalUpdate`, a one-time
+write that records/ decides and that is written alone or inside the transaction that also
+creates a grant's first refresh token (tokens/refresh_tokens.py).
+Every model derives from `Table`: all tables share one pynamodb Connection, so a container
+has one botocore session and one DynamoDB client (pynamodb would make one of each per
+table, and each new session parses botocore's endpoint file and service model again: a
+cold /token touches two tables and KMS, and its first request's CPU halved with one
+session, bench/cold_start.py). The KMS client is made from the same session
+(`aws_session`), so botocore's data, credentials and region are resolved once.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,12 +32,18 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
+
+if TYPE_CHECKING:
+    from botocore.session import Session
 
 TTL_ATTRIBUTE = "expires_at"
 
@@ -71,14 +88,63 @@ def conditional_write(write: Callable[..., object], **arguments: Any) -> bool:
     return True
 
 
-class Expiring(Model):
+@dataclass(frozen=True)
+class ConditionalUpdate:
+    """An update of `item` that must happen at most once (a code redeemed, a device code
+    claimed): its actions, and the condition that makes it once."""
+
+    item: Model
+    actions: list[Action]
+    condition: Condition
+
+    def write(self) -> bool:
+        """One conditional UpdateItem: True if written, False if the condition failed."""
+        return conditional_write(self.item.update, actions=self.actions, condition=self.condition)
+
+
+@lru_cache(maxsize=4)
+def _connection(
+    region: str | None, host: str | None, connect: float, read: float, retries: int
+) -> Connection:
+    return Connection(
+        region=region,
+        host=host,
+        connect_timeout_seconds=connect,
+        read_timeout_seconds=read,
+        max_retry_attempts=retries,
+    )
+
+
+class Table(Model):
+    """The base of every model: its table is reached through the one shared Connection."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = cls._connection
+        if table is None or table.table_name != cls.Meta.table_name:
+            table = super()._get_connection()
+            meta = cls.Meta
+            shared = _connection(
+                meta.region,
+                meta.host,
+                meta.connect_timeout_seconds,
+                meta.read_timeout_seconds,
+                meta.max_retry_attempts,
+            )
+            with suppress(ValueError):  # the shared connection knows this table already
+                shared.add_meta_table(table.get_meta_table())
+            table.connection = shared
+        return table
+
+
+class Expiring(Table):
     expires_at = NumberAttribute()
 
     def is_live(self, at: int | None = None) -> bool:
         return self.expires_at > (now() if at is None else at)
 
 
-class ClientModel(Model):
+class ClientModel(Table):
     Meta = _meta("clients")
     client_id = UnicodeAttribute(hash_key=True)
     secret_hash = UnicodeAttribute(null=True)
@@ -121,7 +187,7 @@ class SubIndex(GlobalSecondaryIndex):
     sub = UnicodeAttribute(hash_key=True)
 
 
-class UserModel(Model):
+class UserModel(Table):
     Meta = _meta("users")
     username = UnicodeAttribute(hash_key=True)
     sub = UnicodeAttribute()
@@ -155,6 +221,8 @@ class AuthorizationCodeModel(Expiring):
     # the hybrid `code token` access token, revoked with the code's own on a replay
     front_channel_jti = UnicodeAttribute(null=True)
     front_channel_exp = NumberAttribute(null=True)
+    # the person's record key, so the token request reads it by key (older codes: by sub)
+    username = UnicodeAttribute(null=True)
 
 
 class UserCodeIndex(GlobalSecondaryIndex):
@@ -176,6 +244,7 @@ class DeviceCodeModel(Expiring):
     last_poll_at = NumberAttribute(default=0)
     issued_at = NumberAttribute(null=True)
     resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
+    username = UnicodeAttribute(null=True)  # who approved, read by key at the token request
 
 
 class RefreshTokenModel(Expiring):
@@ -191,6 +260,11 @@ class RefreshTokenModel(Expiring):
     successor_hash = UnicodeAttribute(null=True)
     successor_nonce = UnicodeAttribute(null=True)
     created_at = NumberAttribute(default=now)
+    # Copies of what the refresh grant needs, so a rotation reads nothing but this record:
+    # the person's record key and the family's granted resources (None: a token from
+    # before they were copied; the grant then reads the user by sub and the family).
+    username = UnicodeAttribute(null=True)
+    resources = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class RefreshFamilyModel(Expiring):
@@ -240,7 +314,7 @@ class CounterModel(Expiring):
     next_at = NumberAttribute(null=True)
 
 
-class ResourceModel(Model):
+class ResourceModel(Table):
     """A resource server (RFC 8707 resource indicator, RFC 9728 `resource`): the scopes a
     token for it may carry, and whether dynamically registered clients may ask for it."""
 
@@ -259,7 +333,7 @@ class RegistrationTokenModel(Expiring):
     created_at = NumberAttribute(default=now)
 
 
-class SigningKeyModel(Model):
+class SigningKeyModel(Table):
     Meta = _meta("signing-keys")
     kid = UnicodeAttribute(hash_key=True)
     alg = UnicodeAttribute()
@@ -291,6 +365,11 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RegistrationTokenModel,
     SigningKeyModel,
 )
+
+
+def aws_session() -> Session:
+    """The botocore session behind every table, for the one other AWS client (KMS)."""
+    return ClientModel._get_connection().connection.session
 
 
 def transact_write() -> TransactWrite:

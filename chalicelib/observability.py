@@ -14,6 +14,11 @@ Decisions:
   mix; outside a request (the admin CLI) they do nothing.
 * The request line carries names, codes and numbers, never a parameter that could hold a
   secret: the only request values in it are client_id and grant_type, cut to 100 characters.
+* Cost (a third of a warm token's CPU, more than its signature: bench/results.md): the
+  Logger is built once per container, with a JSON encoder built once, no attempt to parse
+  our text messages as JSON and no thread or process names gathered; each thread keeps one
+  EphemeralMetrics and reuses it (a flush empties it), so a request builds no Powertools
+  object of its own.
 * AWS calls are counted once per API call (retries are not calls) by `aws_call`: the KMS
   client calls it from botocore's `before-call` event (signing/kms.py), and pynamodb from
   its documented `pre_dynamodb_send` signal, connected here (pynamodb signals need
@@ -22,6 +27,9 @@ Decisions:
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -76,7 +84,33 @@ _current: ContextVar[RequestState | None] = ContextVar("gatehouse_request", defa
 @lru_cache(maxsize=1)
 def logger() -> Logger:
     """The Powertools Logger behind `logging.getLogger("gatehouse")`, at LOG_LEVEL."""
-    return Logger(service="gatehouse", level=get_settings().log_level)
+    # Powertools' own serializer settings (compact, UTF-8 kept, str() for the rest) in one
+    # encoder, rather than a new one per line; messages are text, never JSON to decode.
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+    # The logging HOWTO's "Optimization": no line of ours names a thread or a process.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    return Logger(
+        service="gatehouse",
+        level=get_settings().log_level,
+        json_serializer=encoder.encode,
+        json_deserializer=_text_message,
+    )
+
+
+def _text_message(message: str) -> str:
+    return message
+
+
+_emf = threading.local()
+
+
+def _metrics() -> EphemeralMetrics:
+    """This thread's EMF provider (flushing empties it); service="" keeps
+    POWERTOOLS_SERVICE_NAME from adding a dimension the alarms lack."""
+    metrics = getattr(_emf, "metrics", None)
+    if metrics is None:
+        metrics = _emf.metrics = EphemeralMetrics(namespace=NAMESPACE, service="")
+    return metrics
 
 
 def note(
@@ -168,12 +202,15 @@ def _flush(counts: Counter[tuple[str, tuple[tuple[str, str], ...]]]) -> None:
     for (metric, dimensions), value in counts.items():
         by_dimensions.setdefault(dimensions, []).append((metric, value))
     stage = get_settings().stage
+    metrics = _metrics()
     for dimensions, values in by_dimensions.items():
-        # service="" keeps POWERTOOLS_SERVICE_NAME from adding a dimension the alarms lack.
-        metrics = EphemeralMetrics(namespace=NAMESPACE, service="")
-        metrics.add_dimension(STAGE_DIMENSION, stage)
-        for name, value in dimensions:
-            metrics.add_dimension(name, value)
-        for metric, value in values:
-            metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
-        metrics.flush_metrics()
+        try:
+            metrics.add_dimension(STAGE_DIMENSION, stage)
+            for name, value in dimensions:
+                metrics.add_dimension(name, value)
+            for metric, value in values:
+                metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
+            metrics.flush_metrics()  # prints the set and empties the provider
+        except BaseException:
+            metrics.clear_metrics()  # nothing of a failed set may leak into the next one
+            raise

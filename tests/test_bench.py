@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.report import SIDES
+
 
 def test_floor_signs_es256_and_rs256_and_reports_cpu_per_token() -> None:
     from bench import floor_pyjwt
@@ -42,17 +44,21 @@ def test_gatehouse_benchmarks_measure_every_flow_and_variant() -> None:
             assert figures["cold"] >= 1 and figures["warm"] >= 0, flow
     assert all(v["cpu_us_per_token"] > 0 for v in found["cpu_per_token"].values())
     assert {"bare import boto3", "app + first /token event (kms)"} <= set(found["cold_start"])
+    sides = {f"{who}, {side}" for who in ("gatehouse", "peer") for side in SIDES}
+    assert set(found["side_by_side"]) == sides | {"floor"}
+    assert all(us > 0 for us in found["side_by_side"].values())
 
 
 SMALL_RUN = """
 import contextlib, json, os, sys
-from bench import aws_calls, cold_start, cpu_per_token
+from bench import aws_calls, cold_start, cpu_per_token, side_by_side
 from bench.flows import FLOWS
 with contextlib.redirect_stdout(open(os.devnull, "w")):
     found = {
         "flows": list(FLOWS),
         "aws_calls": aws_calls.run(warm_requests=1, modes=("envelope",)),
         "cpu_per_token": cpu_per_token.run(calls=1, rounds=1),
+        "side_by_side": side_by_side.run(calls=1, rounds=1),
         "cold_start": cold_start.run(runs=1, modes=("kms",)),
     }
 print(json.dumps(found))

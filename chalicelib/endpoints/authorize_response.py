@@ -95,6 +95,7 @@ def _code_grant(
         resources=auth.resources,
         front_channel_jti=access.jti if access else None,
         front_channel_exp=access.exp if access else None,
+        username=session.username,
     )
 
 

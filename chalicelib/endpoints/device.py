@@ -70,7 +70,13 @@ def submit(request: Request) -> Response:
         if decision is None:
             return _confirm(browser, session, record)
         approve = decision == "approve"
-        device_codes.decide(record, approve=approve, sub=user.sub, auth_time=session.auth_time)
+        device_codes.decide(
+            record,
+            approve=approve,
+            sub=user.sub,
+            auth_time=session.auth_time,
+            username=user.username,
+        )
     except OAuthError as err:
         return _code_form(browser, session, typed, error=err.description, status=err.status_code)
     template = "device_approved.html" if approve else "device_denied.html"

@@ -15,12 +15,16 @@ RFC 6749 §3.3 (scope), §5.1 (the response), RFC 8707 §2 (resource indicators)
 * `mint` is the one place a grant's tokens are made: the refresh-family decision, the
   access token (carrying the family), the ID token when `openid` was granted to a person,
   and the refresh token. Everything is minted before the grant's one-time write (code
-  redemption, device claim, rotation), so a lost race can revoke what it made.
+  redemption, device claim, rotation). A grant hands `mint` its one-time write as
+  `redeem` (made from what was minted): it is written in the transaction that creates the
+  new refresh family, or alone when there is none, so the tokens' records exist exactly
+  when the write happened; a lost race (`Minted.redeemed` False) leaves nothing stored.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +36,10 @@ from chalicelib.records.clients import Client, is_resource_uri
 from chalicelib.tokens import refresh_families, refresh_tokens
 from chalicelib.tokens.access_tokens import IssuedToken, issue_access_token
 from chalicelib.tokens.id_tokens import issue_id_token
+from chalicelib.tokens.refresh_tokens import OneTimeWrite
+
+# A grant's one-time write, made from the access token and the new refresh family (if any).
+Redeem = Callable[[IssuedToken, str | None], OneTimeWrite]
 
 SCOPE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "\\"}
 # KMS signs at most 4096 bytes (signing/kms.py); base64url of 2048 leaves room for the
@@ -62,7 +70,10 @@ def resolve_scope(raw: str | None, allowed: frozenset[str], default: str) -> str
 def requested_resources(params: Params) -> tuple[str, ...]:
     """RFC 8707 §2: the `resource` values asked for (deduplicated); invalid_target unless each
     is an absolute URI without a fragment and together they fit in a signable token."""
-    resources = tuple(dict.fromkeys(params.repeated.get("resource", [])))
+    asked = params.repeated.get("resource")
+    if not asked:
+        return ()
+    resources = tuple(dict.fromkeys(asked))
     if not all(is_resource_uri(resource) for resource in resources):
         raise InvalidTarget("resource must be an absolute URI without a fragment")
     if len(json.dumps(resources)) > MAX_AUDIENCE_BYTES:
@@ -101,13 +112,15 @@ def _default() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Minted:
-    """A grant's tokens; `new_family` is the refresh family this grant started, if any."""
+    """A grant's tokens; `new_family` is the refresh family this grant started, if any;
+    `redeemed` False: the grant's one-time write lost (nothing was stored, send nothing)."""
 
     access: IssuedToken
     scope: str
     id_token: str | None = None
     refresh_token: str | None = None
     new_family: str | None = None
+    redeemed: bool = True
 
     def response(self) -> dict[str, Any]:
         """RFC 6749 §5.1 (and OIDC Core §3.1.3.3): the token response body."""
@@ -136,10 +149,13 @@ def mint(
     family: str | None = None,
     nonce: str | None = None,
     sid: str | None = None,
+    username: str | None = None,
+    redeem: Redeem | None = None,
 ) -> Minted:
     """Mint a grant's tokens. `auth_time` None means no person (client_credentials): no ID
     token, no refresh token. `family` is an existing refresh family (the refresh grant);
-    a new family keeps the grant's `resources`."""
+    a new family keeps the grant's `resources` and the person's `username`. `redeem`: the
+    grant's one-time write, written with the new family (see the top)."""
     at = now()
     scopes = frozenset(scope.split())
     person = auth_time is not None
@@ -166,7 +182,14 @@ def mint(
             sid=sid,
             access_token=access.token,
         )
+    once = redeem(access, new_family) if redeem is not None else None
     refresh = None
     if new_family is not None:
-        refresh = refresh_tokens.issue(client, sub, scope, auth_time, new_family, resources)
+        refresh = refresh_tokens.issue(
+            client, sub, scope, auth_time, new_family, resources, username=username, along=once
+        )
+        if refresh is None:
+            return Minted(access, scope, redeemed=False)
+    elif once is not None and not once.write():
+        return Minted(access, scope, redeemed=False)
     return Minted(access, scope, id_token, refresh, new_family)

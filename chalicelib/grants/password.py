@@ -50,5 +50,6 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         audience=audience(params, granted),
         auth_time=now(),
         resources=granted,
+        username=attempt.user.username,
     )
     return minted.response()

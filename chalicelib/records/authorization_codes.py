@@ -6,8 +6,13 @@ Decisions:
   `CODE_LIFETIME` (60 s) checked at every read (DynamoDB TTL deletes late).
 * Redemption is one conditional write (not yet redeemed, not expired) that also records the
   jti and expiry of the tokens minted for it and their refresh family, so a replay always
-  finds what to revoke (the grant revokes it: grants/authorization_code.py). The access
-  token of a hybrid `code token` response is recorded when the code is issued, for the same.
+  finds what to revoke (the grant revokes it: grants/authorization_code.py). It is written
+  in the same transaction that creates that refresh family (`redemption`, handed to
+  grants/common.mint), so a code is used exactly when its family exists: a lost race
+  leaves nothing behind. The access token of a hybrid `code token` response is recorded
+  when the code is issued, for the same.
+* The code keeps the person's username, so the token request reads the user by key
+  (users.active_by_sub); a code from before it was kept is read by sub.
 * A code presented by another client is refused without being consumed.
 * `check_possession` (redirect_uri, PKCE verifier) runs before the replay check, so only a
   presenter who could have redeemed the code can make a replay revoke its tokens.
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 from chalicelib import pkce
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidGrant
-from chalicelib.models import AuthorizationCodeModel, conditional_write, now
+from chalicelib.models import AuthorizationCodeModel, ConditionalUpdate, now
 from chalicelib.opaque import new_value, sha256_hex
 from chalicelib.records.clients import Client
 
@@ -46,6 +51,7 @@ class CodeGrant:
     resources: tuple[str, ...] = ()  # RFC 8707: the token request chooses within these
     front_channel_jti: str | None = None  # the access token of `code token`, and its exp
     front_channel_exp: int | None = None
+    username: str | None = None  # the person's record key
 
 
 def issue(grant: CodeGrant) -> str:
@@ -65,6 +71,7 @@ def issue(grant: CodeGrant) -> str:
         resources=list(grant.resources),
         front_channel_jti=grant.front_channel_jti,
         front_channel_exp=grant.front_channel_exp,
+        username=grant.username,
         expires_at=now() + get_settings().code_lifetime,
     ).save()
     return code
@@ -104,18 +111,18 @@ def check_live(record: AuthorizationCodeModel) -> None:
         raise InvalidGrant(INVALID_CODE, detail="code expired")
 
 
-def redeem(
+def redemption(
     record: AuthorizationCodeModel, jtis: list[str], exp: int, refresh_family_id: str | None
-) -> bool:
-    """Mark the code used, recording what was issued from it; False if another request
-    redeemed it first (or it expired meanwhile)."""
+) -> ConditionalUpdate:
+    """The one-time write that marks the code used and records what was issued from it;
+    its condition fails if another request redeemed it first (or it expired meanwhile)."""
     at = now()
     model = AuthorizationCodeModel
     actions = [model.redeemed_at.set(at), model.issued_jtis.set(jtis), model.issued_exp.set(exp)]
     if refresh_family_id:
         actions.append(model.refresh_family_id.set(refresh_family_id))
     condition = model.redeemed_at.does_not_exist() & (model.expires_at > at)
-    return conditional_write(record.update, actions=actions, condition=condition)
+    return ConditionalUpdate(AuthorizationCodeModel(code_hash=record.code_hash), actions, condition)
 
 
 def reread(record: AuthorizationCodeModel) -> AuthorizationCodeModel | None:

@@ -7,8 +7,10 @@ answers), §5.2 (device code entropy). Decisions:
   counters table (`user_code#<code>`, expiring with the device code) before the record is
   written, so two requests cannot hand out the same code even at the same instant.
 * Status moves pending -> approved | denied (the person, once, by a conditional write that
-  also binds the approving user) and approved -> issued (the token request, once, by a
-  conditional write), so tokens are issued at most once however many polls race.
+  also binds the approving user, by sub and username so the token request reads the user
+  by key) and approved -> issued (the token request, once, by a conditional write written
+  with the refresh family it starts, `claiming`), so tokens are issued at most once
+  however many polls race.
 * Polling answers, in order: invalid_grant (unknown, or another client's code),
   expired_token (checked here; TTL deletes lazily), access_denied, invalid_grant (already
   issued), then for a pending code slow_down or authorization_pending. A pending poll
@@ -31,7 +33,13 @@ from chalicelib.errors import (
     SlowDown,
     TemporarilyUnavailable,
 )
-from chalicelib.models import CounterModel, DeviceCodeModel, conditional_write, now
+from chalicelib.models import (
+    ConditionalUpdate,
+    CounterModel,
+    DeviceCodeModel,
+    conditional_write,
+    now,
+)
 from chalicelib.opaque import new_value, sha256_hex
 from chalicelib.records import user_codes
 from chalicelib.records.clients import Client
@@ -101,13 +109,22 @@ def find_pending(user_code: str) -> DeviceCodeModel | None:
     return None
 
 
-def decide(record: DeviceCodeModel, *, approve: bool, sub: str, auth_time: int) -> None:
+def decide(
+    record: DeviceCodeModel,
+    *,
+    approve: bool,
+    sub: str,
+    auth_time: int,
+    username: str | None = None,
+) -> None:
     """Record the person's decision once; a second decision or an expired code fails."""
     actions = [
         DeviceCodeModel.status.set(APPROVED if approve else DENIED),
         DeviceCodeModel.sub.set(sub),
         DeviceCodeModel.auth_time.set(auth_time),
     ]
+    if username:
+        actions.append(DeviceCodeModel.username.set(username))
     condition = (DeviceCodeModel.status == PENDING) & (DeviceCodeModel.expires_at > now())
     if not conditional_write(record.update, actions=actions, condition=condition):
         raise InvalidGrant("This code has expired or was already used.")
@@ -131,13 +148,13 @@ def poll(device_code: str, client: Client) -> DeviceCodeModel:
     raise AuthorizationPending("The user has not yet completed the authorization")
 
 
-def claim(record: DeviceCodeModel) -> None:
-    """Mark an approved record issued; only one caller ever succeeds."""
+def claiming(record: DeviceCodeModel) -> ConditionalUpdate:
+    """The one-time write that marks an approved record issued; only one caller's succeeds."""
     at = now()
     actions = [DeviceCodeModel.status.set(ISSUED), DeviceCodeModel.issued_at.set(at)]
     condition = (DeviceCodeModel.status == APPROVED) & (DeviceCodeModel.expires_at > at)
-    if not conditional_write(record.update, actions=actions, condition=condition):
-        raise InvalidGrant("The device_code was already used")
+    item = DeviceCodeModel(device_code_hash=record.device_code_hash)
+    return ConditionalUpdate(item, actions, condition)
 
 
 def _get(device_code: str) -> DeviceCodeModel | None:

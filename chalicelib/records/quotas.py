@@ -13,19 +13,24 @@ Decisions:
   after client authentication. /device_authorization: `DEVICE_AUTHORIZATION_RATE` (1/s),
   `DEVICE_AUTHORIZATION_BURST` (10). A rate of 0 turns the limit off.
 * Cost: a container counts a caller's requests itself and adds them to the shared counter
-  (ratelimit.add, one atomic ADD) once per batch: at /token every `TOKEN_RATE_BATCH` (10)
-  requests, so a warm token costs at most a tenth of a DynamoDB write, and nothing for a
-  caller with fewer than 10 in a window of one container. /device_authorization writes a
-  device code anyway, so it adds every request (batch 1).
-* Accuracy: one container refuses exactly at the burst (the shared count it last saw plus
-  its own uncounted requests); batch 1 is exact across containers. With C containers
-  serving one caller, each holds up to batch-1 uncounted requests and learns of the
-  others' only when it adds its own: the caller may get up to C x batch more per window.
+  (ratelimit.add, one atomic ADD) only once the caller is busy here: at /token a container
+  admits a caller `TOKEN_RATE_LOCAL_PERCENT` (25) % of its burst per window on its own count
+  (50 of 200 by default, at least `TOKEN_RATE_BATCH`), then adds them all at once and, from
+  then on in that window, every `TOKEN_RATE_BATCH` (10) requests. So a warm token of a caller
+  within its local share costs no DynamoDB call at all, and a busier one a tenth of a write.
+  /device_authorization writes a device code anyway, so it adds every request (batch 1).
+* Accuracy (the bound): one container refuses exactly at the burst (the shared count it
+  last saw plus its own uncounted requests). With C containers serving one caller, each
+  holds up to first-1 uncounted requests (first = the local share, at least the batch) and
+  learns of the others' only when it adds its own, so the caller may get up to
+  burst + C x (first-1) per window: with the defaults, 200 + C x 49 (one container: 200;
+  two: at most ~300). TOKEN_RATE_LOCAL_PERCENT=0 gives back the batch bound,
+  burst + C x (batch-1), at a write per batch. Batch 1 (/device_authorization) is exact.
 * Over the limit: `RateLimited`, 429 `temporarily_unavailable` with Retry-After (the rest
   of the window), before the grant runs, so nothing is minted and KMS is not called; a
   container that knows a caller is over refuses it without asking DynamoDB again.
 * Each container remembers at most `MAX_CALLERS` callers (LRU); one pushed out forgets at
-  most batch-1 uncounted requests.
+  most first-1 uncounted requests.
 """
 
 from __future__ import annotations
@@ -50,7 +55,8 @@ MAX_CALLERS = 5000
 class Limit:
     rate: int  # per second, 0 = no limit
     burst: int
-    batch: int
+    batch: int  # requests added to the shared counter at once, once it is in use
+    first: int  # requests a container admits on its own count before it adds any
 
     @property
     def window(self) -> int:
@@ -64,6 +70,7 @@ class _Tally:
     ends_at: float
     seen: int = 0  # the shared count when this container last added to it
     uncounted: int = 0  # requests let through here since
+    shared: bool = False  # whether this container has added to the shared counter yet
 
 
 _tallies: LRU[_Tally] = LRU()
@@ -77,8 +84,10 @@ def limit_of(endpoint: str) -> Limit:
     settings = get_settings()
     if endpoint == TOKEN:
         rate, burst = settings.token_rate_per_client, settings.token_burst_per_client
-        return Limit(rate, burst, max(1, settings.token_rate_batch))
-    return Limit(settings.device_authorization_rate, settings.device_authorization_burst, 1)
+        batch = max(1, settings.token_rate_batch)
+        local_share = math.ceil(burst * max(0, settings.token_rate_local_percent) / 100)
+        return Limit(rate, burst, batch, max(batch, local_share))
+    return Limit(settings.device_authorization_rate, settings.device_authorization_burst, 1, 1)
 
 
 def admit(endpoint: str, client: Client, source_ip: str) -> None:
@@ -103,9 +112,10 @@ def _spend(endpoint: str, subject: str, limit: Limit) -> None:
     if tally.seen + tally.uncounted >= limit.burst:
         _refuse(endpoint, subject, tally.ends_at - at)
     tally.uncounted += 1
-    if tally.uncounted >= limit.batch:
+    if tally.uncounted >= (limit.batch if tally.shared else limit.first):
         window = ratelimit.add(endpoint, subject, tally.uncounted, limit.window)
         tally.seen, tally.uncounted, tally.ends_at = window.count, 0, window.ends_at
+        tally.shared = True
         if window.count > limit.burst:
             _refuse(endpoint, subject, window.ends_at - at)
 

@@ -6,7 +6,10 @@ the claims each standard scope releases. `check_password` spends the same work o
 unknown user (a dummy hash) so timing does not reveal which usernames exist.
 One rule is written here and nowhere else: a person may act (sign in, be signed in, get or
 keep tokens, have them introspected as active) only while their record exists and is not
-disabled (`may_act`, and `active`, `active_by_sub` which read a user under it).
+disabled (`may_act`, and `active`, `active_by_sub` which read a user under it). The same
+rule as a DynamoDB condition on the user's record (`may_act_condition`) lets a write that
+needs the person commit only while it holds, without reading the user first (the refresh
+token's rotation); a test holds the two forms to each other.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -22,6 +25,9 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidRequest
 from chalicelib.models import UserModel, conditional_write
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.condition import Condition
 
 User = UserModel  # the type other floors name; only records/ touch the models
 
@@ -80,6 +86,12 @@ def may_act(user: UserModel | None) -> bool:
     return user is not None and not user.disabled
 
 
+def may_act_condition(sub: str) -> Condition:
+    """`may_act` as a condition on the user's record, which must also still have `sub`."""
+    enabled = UserModel.disabled.does_not_exist() | (UserModel.disabled == False)  # noqa: E712
+    return UserModel.username.exists() & (UserModel.sub == sub) & enabled
+
+
 def active(username: str, sub: str | None = None) -> UserModel | None:
     """The user, if they may act and (when given) still have this sub."""
     user = get_user(username)
@@ -88,8 +100,11 @@ def active(username: str, sub: str | None = None) -> UserModel | None:
     return user
 
 
-def active_by_sub(sub: str | None) -> UserModel | None:
-    """The user with this sub, if they may act."""
+def active_by_sub(sub: str | None, username: str | None = None) -> UserModel | None:
+    """The user with this sub, if they may act: read by key when the caller kept the
+    `username` (one GetItem), else found by sub (a Query of the sub index)."""
+    if username and sub:
+        return active(username, sub=sub)
     user = get_user_by_sub(sub) if sub else None
     return user if may_act(user) else None
 

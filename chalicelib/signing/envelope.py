@@ -16,6 +16,7 @@ Decisions:
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -71,15 +72,24 @@ def _private_key(kid: str, wrapped: str) -> PrivateKeyTypes:
 
 def sign(kid: str, alg: str, wrapped: str, message: bytes) -> bytes:
     """A JOSE signature of `message` by the envelope key `kid`."""
+    return _signer(kid, alg, wrapped)(message)
+
+
+@lru_cache(maxsize=16)
+def _signer(kid: str, alg: str, wrapped: str) -> Callable[[bytes], bytes]:
+    """The key's signing function, decided once per container (a mismatch is not cached)."""
     private = _private_key(kid, wrapped)
     if isinstance(private, rsa.RSAPrivateKey) and alg == "RS256":
-        return private.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        pkcs1, sha256 = padding.PKCS1v15(), hashes.SHA256()
+        return lambda message: private.sign(message, pkcs1, sha256)
     if isinstance(private, ec.EllipticCurvePrivateKey) and alg == "ES256":
-        return kms.jose_ecdsa(private.sign(message, ec.ECDSA(hashes.SHA256())))
+        ecdsa = ec.ECDSA(hashes.SHA256())
+        return lambda message: kms.jose_ecdsa(private.sign(message, ecdsa))
     raise ServerError("Signing key does not match its algorithm", detail=f"{kid} {alg}")
 
 
 def reset_cache() -> None:
+    _signer.cache_clear()
     _private_key.cache_clear()
 
 

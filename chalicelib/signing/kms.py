@@ -18,6 +18,7 @@ Decisions, from what was measured (DESIGN.md, Facts about the tools):
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import lru_cache
 from typing import Any
@@ -25,11 +26,10 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from jwt.utils import base64url_encode
 
 from chalicelib import observability
 from chalicelib.config import get_settings
+from chalicelib.models import aws_session
 
 # alg -> (KMS KeySpec, KMS SigningAlgorithm)
 ALGORITHMS = {
@@ -44,9 +44,9 @@ THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
 
 @lru_cache(maxsize=1)
 def client() -> Any:
-    # boto3 costs ~27 ms of CPU on a cold start (bench/), and /login, /device and
-    # /userinfo never call KMS: only a container that signs or unwraps a key loads it.
-    import boto3
+    # botocore alone, on the tables' session (models.aws_session): boto3 and s3transfer are
+    # import time a cold start would spend for nothing, and a second session would parse
+    # botocore's endpoint data again. Only a container that signs or unwraps a key makes it.
     from botocore.config import Config
 
     settings = get_settings()
@@ -55,8 +55,9 @@ def client() -> Any:
         connect_timeout=2,
         read_timeout=5,
     )
-    # The region is boto3's own choice (AWS_REGION, AWS_DEFAULT_REGION, then the profile).
-    kms = boto3.client("kms", endpoint_url=settings.endpoint_url, config=config)
+    # The region is botocore's own choice (AWS_DEFAULT_REGION, then the profile), as for
+    # the tables.
+    kms = aws_session().create_client("kms", endpoint_url=settings.endpoint_url, config=config)
     kms.meta.events.register("before-call.kms", observability.aws_call)
     kms.meta.events.register("after-call.kms", _report_throttling)
     return kms
@@ -84,17 +85,25 @@ def jose_ecdsa(der: bytes) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
+def base64url(data: bytes) -> bytes:
+    """RFC 7515 §2: base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
 def thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 §3: SHA-256 over the required members, sorted, no whitespace."""
     members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
     digest = hashes.Hash(hashes.SHA256())
     digest.update(canonical)
-    return base64url_encode(digest.finalize()).decode()
+    return base64url(digest.finalize()).decode()
 
 
 def public_jwk_from_der(der: bytes, alg: str) -> dict[str, str]:
     """The public JWK (kid = thumbprint) of a SubjectPublicKeyInfo DER key."""
+    # PyJWT (and all it imports) only where a key is registered, never on a signing path.
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
     public_key = load_der_public_key(der)
     algorithm = RSAAlgorithm if alg == "RS256" else ECAlgorithm
     jwk = algorithm.to_jwk(public_key, as_dict=True)

@@ -20,10 +20,11 @@ def new_family_id() -> str:
     return uuid.uuid4().hex
 
 
-def revoke(family_id: str, reason: str = "revoked") -> None:
-    """Mark the family revoked (first revocation wins; unknown or revoked: nothing to do)."""
+def revoke(family_id: str, reason: str = "revoked") -> bool:
+    """Mark the family revoked (first revocation wins; unknown or revoked: nothing to do);
+    True if this call revoked it."""
     family = RefreshFamilyModel(family_id=family_id)
-    conditional_write(
+    return conditional_write(
         family.update,
         actions=[
             RefreshFamilyModel.revoked_at.set(now()),

@@ -5,7 +5,8 @@ registration. The SDK client meets the server's 401, discovers Gatehouse from th
 metadata it names, registers (once through /register, once with a Client ID Metadata
 Document served over https on loopback), sends a person through sign-in and consent in
 Chromium, gets a token for the server's URL, calls a tool, and refreshes when the short-lived
-access token runs out.
+access token runs out. What the server itself accepts and refuses is in
+test_mcp_server_e2e.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,6 @@ import asyncio
 import datetime
 import ipaddress
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,8 @@ import pytest
 import requests
 
 from tests.helpers.documents import Served, serving
-from tests.helpers.stack import CHROMIUM, CHROMIUM_ARGS, ROOT, Stack, free_port, running_stack
+from tests.helpers.mcp_server import in_own_loop, running_mcp_server
+from tests.helpers.stack import CHROMIUM, CHROMIUM_ARGS, Stack, free_port, running_stack
 
 PASSWORD = "correct horse battery"
 USER = "mcp-user"
@@ -81,39 +79,8 @@ def mcp_stack(tmp_path_factory: pytest.TempPathFactory, tls: tuple[Path, Path]) 
 
 @pytest.fixture(scope="module")
 def mcp_server(mcp_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/mcp"
-    mcp_stack.admin("resource", "create", "--uri", url, "--scope", "tools:call", "--open")
-    env = {**os.environ, "GATEHOUSE_ISSUER": mcp_stack.issuer, "MCP_SERVER_URL": url}
-    log = (tmp_path_factory.mktemp("mcp") / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "examples/mcp-server/server.py"], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        for _ in range(150):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, "the MCP server exited"
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def test_an_unauthenticated_call_is_401_naming_metadata_that_names_gatehouse(
-    mcp_stack: Stack, mcp_server: str
-) -> None:
-    response = requests.post(mcp_server, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
-                             timeout=10)  # fmt: skip
-    assert response.status_code == 401
-    challenge = response.headers["WWW-Authenticate"]
-    assert challenge.startswith("Bearer") and "resource_metadata=" in challenge
-    metadata_url = challenge.split('resource_metadata="')[1].split('"')[0]
-    metadata = requests.get(metadata_url, timeout=10).json()
-    assert metadata["resource"] == mcp_server
-    assert metadata["authorization_servers"] == [mcp_stack.issuer]
+    with running_mcp_server(mcp_stack, tmp_path_factory.mktemp("mcp")) as server:
+        yield server.url
 
 
 class Memory:
@@ -136,15 +103,6 @@ class Memory:
 
     async def set_client_info(self, client_info: Any) -> None:
         self.client = client_info
-
-
-def in_own_loop(coroutine: Any) -> Any:
-    """Run a coroutine to its end in a thread of its own: the session's sync Playwright
-    (tests/e2e/conftest.py) keeps an event loop running in the main thread."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def new_redirect() -> str:
@@ -277,31 +235,3 @@ def test_the_sdk_client_uses_a_client_id_metadata_document(
     assert outcome["storage"].client.client_id == url
     assert metadata_document.hits["/clients/e2e.json"] >= 1
     assert "127.0.0.1" in outcome["seen"]["consent"]
-
-
-@pytest.mark.parametrize(
-    ("resource", "scope", "status", "error"),
-    [
-        (None, "tools:call", 401, "invalid_token"),  # a token for another audience
-        ("mcp", "api:read", 403, "insufficient_scope"),  # the right audience, not the scope
-    ],
-)
-def test_the_server_refuses_tokens_not_meant_for_it(
-    mcp_stack: Stack, mcp_server: str, resource: str | None, scope: str, status: int, error: str
-) -> None:
-    resources = ["--resource", mcp_server, "--resource", "urn:gatehouse:api"]
-    created = mcp_stack.admin("client", "create", "--name", "Job", "--grant-type",
-                              "client_credentials", "--scope", "tools:call api:read",
-                              *resources)  # fmt: skip
-    form = {"grant_type": "client_credentials", "scope": scope,
-            "resource": mcp_server if resource else "urn:gatehouse:api"}  # fmt: skip
-    token = requests.post(f"{mcp_stack.issuer}/token", data=form, timeout=10,
-                          auth=(created["client_id"], created["client_secret"])).json()  # fmt: skip
-    headers = {"Authorization": f"Bearer {token['access_token']}",
-               "Accept": "application/json, text/event-stream"}  # fmt: skip
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {},
-        "clientInfo": {"name": "raw", "version": "1"}}}  # fmt: skip
-    response = requests.post(mcp_server, json=body, headers=headers, timeout=10)
-    assert response.status_code == status, response.text
-    assert f'error="{error}"' in response.headers["WWW-Authenticate"]

@@ -200,3 +200,44 @@ def test_nonce_too_long_for_an_id_token_is_refused_at_authorize_not_a_500_at_tok
     if "code" in params:
         assert exchange(http, client, secret, params["code"]).status_code < 500
     assert params.get("error") == "invalid_request"
+
+
+def test_a_wrong_code_verifier_leaves_the_code_to_the_client_holding_the_right_one(
+    http: Any, web: Any
+) -> None:
+    """RFC 9700 §4.5: whoever saw the code without its verifier cannot burn it; the checks
+    run on the code as read, before the one write that redeems it."""
+    client, secret = web
+    verifier, challenge = pkce_pair()
+    code = get_code(http, client, code_challenge=challenge, code_challenge_method="S256")
+    for wrong in (pkce_pair()[0], None):
+        assert error_of(exchange(http, client, secret, code, code_verifier=wrong)) == (
+            "invalid_grant"
+        )
+    assert exchange(http, client, secret, code, code_verifier=verifier).status_code == 200
+
+
+def test_a_code_issued_before_codes_kept_the_username_is_redeemed_by_its_sub(
+    http: Any, web: Any
+) -> None:
+    from chalicelib.models import AuthorizationCodeModel
+    from chalicelib.opaque import sha256_hex
+
+    client, secret = web
+    code = get_code(http, client)
+    record = AuthorizationCodeModel.get(sha256_hex(code))
+    assert record.username == "alice"  # /authorize keeps the signed-in person's username
+    record.update(actions=[AuthorizationCodeModel.username.remove()])
+    assert exchange(http, client, secret, code).status_code == 200
+
+
+def test_a_code_of_a_person_disabled_since_is_refused_and_not_redeemed(http: Any, web: Any) -> None:
+    from chalicelib.models import AuthorizationCodeModel
+    from chalicelib.opaque import sha256_hex
+    from chalicelib.records import users
+
+    client, secret = web
+    code = get_code(http, client)
+    users.set_disabled("alice")
+    assert error_of(exchange(http, client, secret, code)) == "invalid_grant"
+    assert AuthorizationCodeModel.get(sha256_hex(code)).redeemed_at is None

@@ -106,3 +106,34 @@ def test_password_grant_with_openid_returns_an_id_token(http, make_client, make_
     body = json.loads(post_form(http, "/token", form, basic(client.client_id, secret)).body)
     claims = jwt.decode(body["id_token"], options={"verify_signature": False})
     assert claims["sub"] == user.sub and claims["aud"] == client.client_id
+
+
+def test_a_request_that_loses_the_redemption_race_stores_no_refresh_family(http, offline_app):
+    """Two requests read the same unused code, then both mint; the redemption is written in
+    the transaction that creates the refresh family, so the loser leaves nothing behind."""
+    from chalicelib.grants.common import mint
+    from chalicelib.models import RefreshFamilyModel, RefreshTokenModel
+    from chalicelib.records import authorization_codes, clients
+
+    client, _ = offline_app
+    code = code_for(http, client, "openid offline_access")
+    registered = clients.get_client(client.client_id)
+    first, second = (authorization_codes.find(code, registered) for _ in range(2))
+
+    def minted_for(record):
+        return mint(
+            registered, sub=record.sub, scope=record.scope, audience="urn:gatehouse:api",
+            auth_time=int(record.auth_time), username=record.username,
+            redeem=lambda access, family: authorization_codes.redemption(
+                record, [access.jti], access.exp, family
+            ),
+        )  # fmt: skip
+
+    winner, loser = minted_for(first), minted_for(second)
+    assert winner.redeemed and winner.refresh_token
+    assert not loser.redeemed and loser.refresh_token is None
+    assert [f.family_id for f in RefreshFamilyModel.scan()] == [winner.new_family]
+    assert RefreshTokenModel.count() == 1
+    stored = authorization_codes.reread(first)
+    assert stored.refresh_family_id == winner.new_family
+    assert stored.issued_jtis == [winner.access.jti]

@@ -81,19 +81,63 @@ def test_failed_client_authentication_spends_nothing_of_the_clients_quota(
 
 
 def test_token_limit_is_shared_by_containers(http, make_client, settings_env, clock):
+    """Each container adds its count once a batch is full (local share off)."""
     from chalicelib.records import quotas
 
-    settings_env(TOKEN_RATE_PER_CLIENT="1", TOKEN_BURST_PER_CLIENT="4", TOKEN_RATE_BATCH="2")
+    settings_env(
+        TOKEN_RATE_PER_CLIENT="1",
+        TOKEN_BURST_PER_CLIENT="4",
+        TOKEN_RATE_BATCH="2",
+        TOKEN_RATE_LOCAL_PERCENT="0",
+    )
     client, secret = make_client()
     assert [token(http, client, secret).status_code for _ in range(2)] == [200, 200]
     quotas.reset_cache()  # a second container, which counted nothing itself
     assert [token(http, client, secret).status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_a_container_past_its_local_share_adds_it_and_the_shared_counter_refuses_the_client(
+    http, make_client, settings_env, clock
+):
+    """Local share 50% of a burst of 4: each container admits 2 on its own count, then adds
+    them; the second container's addition reaches the burst, so the next request is refused
+    with the rest of the window in Retry-After (RFC 6585 §4)."""
+    from chalicelib.records import quotas
+
+    settings_env(
+        TOKEN_RATE_PER_CLIENT="1",
+        TOKEN_BURST_PER_CLIENT="4",
+        TOKEN_RATE_BATCH="1",
+        TOKEN_RATE_LOCAL_PERCENT="50",
+    )
+    client, secret = make_client()
+    assert [token(http, client, secret).status_code for _ in range(2)] == [200, 200]
+    quotas.reset_cache()  # a second container
+    statuses = [token(http, client, secret) for _ in range(3)]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert json.loads(statuses[-1].body)["error"] == "temporarily_unavailable"
+    assert statuses[-1].headers["Retry-After"] == "4"
+
+
+def test_a_client_within_its_local_share_costs_no_dynamodb_call(
+    http, make_client, settings_env, aws_calls
+):
+    """Default limits (burst 200, local share 25%): a container admits 50 tokens of a client
+    per window on its own count; only the 50th adds them to the shared counter."""
+    client, secret = make_client()
+    assert token(http, client, secret).status_code == 200  # cold: the client record read
+    aws_calls.clear()
+    assert all(token(http, client, secret).status_code == 200 for _ in range(48))
+    assert aws_calls == ["kms:Sign"] * 48
+    aws_calls.clear()
+    assert token(http, client, secret).status_code == 200  # the 50th: its window starts
+    assert [c for c in aws_calls if c != "kms:Sign"] == ["dynamodb:UpdateItem"] * 2
+
+
 def test_token_quota_costs_one_dynamodb_write_per_batch_of_tokens(
     http, make_client, settings_env, aws_calls
 ):
-    settings_env(TOKEN_RATE_BATCH="10")
+    settings_env(TOKEN_RATE_BATCH="10", TOKEN_RATE_LOCAL_PERCENT="0")
     client, secret = make_client()
     for _ in range(
         10

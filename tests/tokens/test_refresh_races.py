@@ -53,3 +53,22 @@ def test_rotation_racing_a_revocation_fails_and_writes_no_successor(
         refresh_tokens.rotate(record, token)
     family = list(RefreshTokenModel.scan(RefreshTokenModel.family_id == record.family_id))
     assert [r.used_at for r in family] == [None]
+
+
+def test_a_person_disabled_after_the_token_was_read_fails_the_rotation_and_ends_the_family(
+    http: Any, user: Any, app: App
+) -> None:
+    """The rotation's transaction checks the person (users.may_act_condition): nothing is
+    read before it, so a disabling that lands between the read and the write still counts."""
+    from chalicelib.records import users
+
+    token = offline_tokens(http, app)["refresh_token"]
+    client = clients.get_client(app.client_id)
+    record = refresh_tokens.load(token, client)
+    users.set_disabled("alice")
+    with pytest.raises(InvalidGrant):
+        refresh_tokens.rotate(record, token)
+    assert not refresh_families.is_live(record.family_id)
+    users.set_disabled("alice", False)
+    with pytest.raises(InvalidGrant):  # re-enabling the person does not revive the family
+        refresh_tokens.rotate(refresh_tokens.load(token, client), token)

@@ -184,3 +184,35 @@ def test_unknown_or_malformed_refresh_token_is_invalid_grant(
 ) -> None:
     for token in ("x" * 43, "not a token", "é" * 43, "a" * 5000):
         assert body(refresh(http, app, token))["error"] == "invalid_grant"
+
+
+def test_a_refresh_token_from_before_tokens_kept_the_person_rotates_and_its_successor_keeps_them(
+    http: Any, user: Any, app: App
+) -> None:
+    from chalicelib.models import RefreshTokenModel
+    from chalicelib.opaque import sha256_hex
+
+    first = offline_tokens(http, app)["refresh_token"]
+    record = RefreshTokenModel.get(sha256_hex(first))
+    assert (record.username, record.resources) == ("alice", ["urn:gatehouse:api"])
+    record.update(
+        actions=[RefreshTokenModel.username.remove(), RefreshTokenModel.resources.remove()]
+    )
+    second = body(refresh(http, app, first))["refresh_token"]
+    successor = RefreshTokenModel.get(sha256_hex(second))
+    assert (successor.username, successor.resources) == ("alice", ["urn:gatehouse:api"])
+
+
+def test_a_disabled_persons_refresh_token_from_before_tokens_kept_the_person_ends_its_family(
+    http: Any, user: Any, app: App
+) -> None:
+    from chalicelib.models import RefreshTokenModel
+    from chalicelib.opaque import sha256_hex
+    from chalicelib.tokens import refresh_families
+
+    first = offline_tokens(http, app)["refresh_token"]
+    record = RefreshTokenModel.get(sha256_hex(first))
+    record.update(actions=[RefreshTokenModel.username.remove()])
+    user.update(actions=[type(user).disabled.set(True)])
+    assert body(refresh(http, app, first))["error"] == "invalid_grant"
+    assert not refresh_families.is_live(record.family_id)
