@@ -6,9 +6,10 @@ A URL a stranger names is an SSRF vector (the draft's Security Considerations), 
   literal (127.0.0.1, [::1]) for tests, never on a deployed stage;
 * the host is resolved here and every address must be public: private, loopback,
   link-local, multicast, reserved, unspecified, shared (100.64/10), documentation,
-  site-local, and IPv4-mapped, -compatible, 6to4, NAT64 or Teredo forms are refused; the
-  connection goes to the address checked (TLS still verifies the name, sent as SNI and
-  Host), so a DNS answer cannot change between the check and the connect;
+  site-local, and IPv4-mapped, -compatible, 6to4, NAT64 or Teredo forms are refused (an IP
+  literal in the URL already when the URL is registered); the connection goes to the first
+  checked address that answers (TLS still verifies the name, sent as SNI and Host), so a
+  DNS answer cannot change between the check and the connect;
 * no redirects (a 3xx is a failure), a JSON content type, no content coding (a gzip bomb
   is not unpacked), at most `max_bytes` read, a JSON object;
 * one deadline, `OUTBOUND_TIMEOUT_SECONDS` (2 s), for the whole fetch: the DNS lookup,
@@ -111,7 +112,17 @@ def check_url(url: str) -> tuple[str, str, int]:
         raise FetchError("only https URLs are fetched")
     if not host or parts.username is not None or parts.password is not None or parts.fragment:
         raise FetchError("the URL must name a host, without userinfo or fragment")
+    if not local and _is_literal(host) and not is_public(host):
+        raise FetchError("the URL names an address that is not public")
     return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def is_public(address: str) -> bool:
@@ -160,7 +171,7 @@ def _addresses(host: str, port: int, deadline: float) -> list[str]:
 def _fetch(url: str, max_bytes: int) -> tuple[dict[str, Any], float]:
     deadline = time.monotonic() + get_settings().outbound_timeout_seconds
     _, host, port = check_url(url)
-    status, headers, body = _get(url, _addresses(host, port, deadline)[0], max_bytes, deadline)
+    status, headers, body = _get(url, _addresses(host, port, deadline), max_bytes, deadline)
     if status != 200:
         raise FetchError(f"the server answered {status}")
     if len(body) > max_bytes:
@@ -179,22 +190,20 @@ def _fetch(url: str, max_bytes: int) -> tuple[dict[str, Any], float]:
     return document, _ttl(headers)
 
 
-def _get(url: str, address: str, max_bytes: int, deadline: float) -> tuple[int, Any, bytes]:
-    """GET `url` from `address` (one of its host's): status, headers, <= max_bytes + 1 bytes."""
+def _get(url: str, addresses: list[str], max_bytes: int, deadline: float) -> tuple[int, Any, bytes]:
+    """GET `url` from the first of `addresses` (its host's, checked) that takes a connection:
+    status, headers, and at most max_bytes + 1 bytes of the body."""
     scheme, host, port = check_url(url)
     target = urlsplit(url)
     path = (target.path or "/") + (f"?{target.query}" if target.query else "")
     headers = {"Host": target.netloc, "Accept": "application/json", "Accept-Encoding": "identity"}
-    try:
-        sock = socket.create_connection((address, port), timeout=_remaining(deadline))
-    except OSError as exc:
-        raise _failure(exc, deadline) from exc
+    sock = _connect(addresses, port, deadline)
     # Each socket wait is bounded by the timeout; the watchdog bounds them all: at the
     # deadline it shuts the connection (through a duplicate of its descriptor, which TLS
     # wrapping leaves alone), and whatever read was waiting on it ends.
     switch = socket.socket(fileno=os.dup(sock.fileno()))
     watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _shut, (switch,))
-    connection = http.client.HTTPConnection(address, port)
+    connection = http.client.HTTPConnection(host, port)  # on `sock`: it never connects itself
     try:
         watchdog.start()
         connection.sock = (
@@ -210,6 +219,18 @@ def _get(url: str, address: str, max_bytes: int, deadline: float) -> tuple[int, 
         switch.close()
         sock.close()
         connection.close()
+
+
+def _connect(addresses: list[str], port: int, deadline: float) -> socket.socket:
+    """A connection to the first address that answers (an IPv6 address first in DNS's order
+    may be unreachable from Lambda), all within the deadline."""
+    failure: OSError = OSError("no address")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=_remaining(deadline))
+        except OSError as exc:
+            failure = exc
+    raise _failure(failure, deadline)
 
 
 def _failure(exc: Exception, deadline: float) -> FetchError:

@@ -179,11 +179,12 @@ def test_the_connection_goes_to_the_checked_address_and_tls_verifies_the_name(aw
         port = served.base.rsplit(":", 1)[1]
         deadline = time.monotonic() + 2
         url = f"https://docs.example:{port}/c.json"
-        status, _, body = outbound._get(url, "127.0.0.1", 5120, deadline)
+        # an address that refuses the connection is passed over for the next one
+        status, _, body = outbound._get(url, ["127.0.0.2", "127.0.0.1"], 5120, deadline)
         assert (status, json.loads(body)) == (200, {"a": 1})
         assert served.hosts == [f"docs.example:{port}"]
         with pytest.raises(outbound.FetchError, match="SSLCertVerificationError"):
-            outbound._get(f"https://other.example:{port}/c.json", "127.0.0.1", 5120, deadline)
+            outbound._get(f"https://other.example:{port}/c.json", ["127.0.0.1"], 5120, deadline)
 
 
 def http_date(offset: float) -> str:

@@ -66,7 +66,8 @@ def test_registration_refuses_both_jwks_and_jwks_uri_and_keys_without_the_method
 
 @pytest.mark.parametrize("uri", [
     "http://c.example/jwks.json", "http://127.0.0.1:8080/jwks.json", "https://user@c.example/j",
-    "ftp://c.example/jwks.json", "not a url",
+    "ftp://c.example/jwks.json", "not a url", "https://10.0.0.1/jwks.json",
+    "https://[::ffff:169.254.169.254]/jwks.json",
 ])  # fmt: skip
 def test_a_deployed_stage_refuses_a_jwks_uri_it_would_not_fetch(make_client, uri):
     from chalicelib.errors import InvalidClientMetadata
