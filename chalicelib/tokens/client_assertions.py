@@ -30,7 +30,7 @@ from typing import Any
 
 import jwt
 
-from chalicelib import outbound
+from chalicelib import observability, outbound
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidClient, InvalidClientMetadata
 from chalicelib.http import Params
@@ -63,6 +63,7 @@ def authenticate(params: Params) -> Client:
     client = clients.get_client(client_id)
     if client is None or client.token_endpoint_auth_method != "private_key_jwt":
         raise _refused("not a private_key_jwt client")
+    observability.note(client_id=client_id)  # a registered id, not yet proven
     claims = _verified(assertion, header, client)
     _spend(client_id, claims)
     return client

@@ -231,3 +231,16 @@ def test_device_authorization_accepts_the_assertion(http, make_client, signer):
     wrong = assertion(client.client_id, signer, aud="https://elsewhere.example")
     refused = post_assertion(http, "/device_authorization", wrong, scope="api:read")
     assert error(refused) == "invalid_client"
+
+
+def test_the_request_log_names_the_asserting_client_and_never_the_assertion(http, keyed, signer):
+    from tests.helpers.observed import json_logs
+
+    signed = assertion(keyed.client_id, signer)
+    with json_logs() as logs:
+        assert token(http, signed).status_code == 200
+        refused = token(http, signed)
+    assert error(refused) == "invalid_client"
+    lines = logs.requests()
+    assert [line["client_id"] for line in lines] == [keyed.client_id] * 2
+    assert signed.split(".")[2] not in logs.text
