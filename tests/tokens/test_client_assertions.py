@@ -244,3 +244,16 @@ def test_the_request_log_names_the_asserting_client_and_never_the_assertion(http
     lines = logs.requests()
     assert [line["client_id"] for line in lines] == [keyed.client_id] * 2
     assert signed.split(".")[2] not in logs.text
+
+
+def test_a_throttled_jti_write_is_503_and_leaves_the_assertion_unspent(http, keyed, signer):
+    from chalicelib.models import RevokedTokenModel
+    from tests.helpers.faults import aws_fault
+
+    signed = assertion(keyed.client_id, signer)
+    dynamodb = RevokedTokenModel._get_connection().connection.client
+    with aws_fault(dynamodb, "PutItem", "ProvisionedThroughputExceededException") as calls:
+        throttled = token(http, signed)
+    assert calls and throttled.status_code == 503
+    assert error(throttled) == "temporarily_unavailable"
+    assert token(http, signed).status_code == 200
