@@ -298,7 +298,8 @@ class ConsentModel(Expiring):
 
 
 class RevokedTokenModel(Expiring):
-    """Access-token denylist: a jti stays here until the token's own exp."""
+    """Access-token denylist: a jti stays here until the token's own exp. Spent client
+    assertion jtis (private_key_jwt) share it as `assertion:<SHA-256>` until their exp."""
 
     Meta = _meta("revoked-tokens")
     jti = UnicodeAttribute(hash_key=True)
