@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -53,41 +54,44 @@ def test_the_issuer_itself_is_an_accepted_audience_as_is_a_list_holding_it(http,
     assert token(http, listed).status_code == 200
 
 
-def refusals(client_id: str, key: Any, other_client: str) -> dict[str, str]:
+def unsigned(client_id: str) -> str:
     now = int(time.time())
-    other = ec_key()
-    unsigned = jwt.encode({"iss": client_id, "sub": client_id, "aud": ISSUER, "exp": now + 60,
-                           "jti": "n"}, None, algorithm="none")  # fmt: skip
-    return {
-        "wrong audience": assertion(client_id, key, aud="https://elsewhere.example/token"),
-        "another endpoint of ours as audience": assertion(client_id, key, aud=f"{ISSUER}/revoke"),
-        "expired": assertion(client_id, key, iat=now - 600, exp=now - 300),
-        "no exp": assertion(client_id, key, exp=None),
-        "exp too far ahead": assertion(client_id, key, exp=now + 7200),
-        "no jti": assertion(client_id, key, jti=None),
-        "empty jti": assertion(client_id, key, jti=""),
-        "another issuer": assertion(client_id, key, iss="someone-else"),
-        "sub names another client": assertion(client_id, key, sub=other_client),
-        "not yet valid": assertion(client_id, key, nbf=now + 600),
-        "issued in the future": assertion(client_id, key, iat=now + 600),
-        "signed by another key": assertion(client_id, other),
-        "unknown kid": assertion(client_id, other, kid="k9"),
-        "alg none": unsigned,
-        "RS256 where an EC key is registered": assertion(client_id, rsa_key(), alg="RS256"),
-        "garbage": "not.a.jwt",
-        "too large": assertion(client_id, key, padding="x" * 9000),
-    }
+    claims = {"iss": client_id, "sub": client_id, "aud": ISSUER, "exp": now + 60, "jti": "n"}
+    return jwt.encode(claims, None, algorithm="none")
 
 
-CASES = list(refusals("x", ec_key(), "y"))
+# case -> the assertion, from (client_id, its registered key, another client's id, now)
+REFUSALS: dict[str, Callable[[str, Any, str, int], str]] = {
+    "wrong audience": lambda c, k, o, now: assertion(c, k, aud="https://elsewhere.example/token"),
+    "another endpoint of ours as audience": lambda c, k, o, now: assertion(
+        c, k, aud=f"{ISSUER}/revoke"
+    ),
+    "expired": lambda c, k, o, now: assertion(c, k, iat=now - 600, exp=now - 300),
+    "no exp": lambda c, k, o, now: assertion(c, k, exp=None),
+    "exp too far ahead": lambda c, k, o, now: assertion(c, k, exp=now + 7200),
+    "no jti": lambda c, k, o, now: assertion(c, k, jti=None),
+    "empty jti": lambda c, k, o, now: assertion(c, k, jti=""),
+    "another issuer": lambda c, k, o, now: assertion(c, k, iss="someone-else"),
+    "sub names another client": lambda c, k, o, now: assertion(c, k, sub=o),
+    "not yet valid": lambda c, k, o, now: assertion(c, k, nbf=now + 600),
+    "issued in the future": lambda c, k, o, now: assertion(c, k, iat=now + 600),
+    "signed by another key": lambda c, k, o, now: assertion(c, ec_key()),
+    "unknown kid": lambda c, k, o, now: assertion(c, ec_key(), kid="k9"),
+    "alg none": lambda c, k, o, now: unsigned(c),
+    "RS256 where an EC key is registered": lambda c, k, o, now: assertion(
+        c, rsa_key(), alg="RS256"
+    ),
+    "garbage": lambda c, k, o, now: "not.a.jwt",
+    "too large": lambda c, k, o, now: assertion(c, k, padding="x" * 9000),
+}
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", REFUSALS)
 def test_each_broken_rule_is_invalid_client_and_issues_nothing(
     http, make_client, keyed, signer, case
 ):
     other, _ = make_client(auth_method="private_key_jwt", jwks=jwks(public_jwk(signer, "k1")))
-    signed = refusals(keyed.client_id, signer, other.client_id)[case]
+    signed = REFUSALS[case](keyed.client_id, signer, other.client_id, int(time.time()))
     response = token(http, signed)
     assert response.status_code == 400 and error(response) == "invalid_client", response.body
     assert "access_token" not in json.loads(response.body)
