@@ -154,6 +154,22 @@ def login_submit() -> Response:
     return login.submit(app.current_request)
 
 
+@app.route("/account/security", methods=["GET"], content_types=ANY_CONTENT_TYPE)
+@page_errors
+def account_security_page() -> Response:
+    from chalicelib.endpoints import account
+
+    return account.show(app.current_request)
+
+
+@app.route("/account/security", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page_errors
+def account_security_submit() -> Response:
+    from chalicelib.endpoints import account
+
+    return account.submit(app.current_request)
+
+
 @app.route("/logout", methods=["GET", "POST"], content_types=FORM_CONTENT_TYPES)
 @page_errors
 def logout_endpoint() -> Response:

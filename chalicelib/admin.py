@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--jwks-file", help="private_key_jwt: a file holding the JWK Set")
     create.add_argument("--jwks-uri", help="private_key_jwt: where the client publishes it")
     create.add_argument("--auth-signing-alg", choices=["ES256", "RS256", "PS256"])
+    create.add_argument(
+        "--require-mfa", action="store_true", help="every sign-in for it must be multi-factor"
+    )
     for verb in ("show", "delete", "rotate-secret"):
         client.add_parser(verb).add_argument("client_id")
     client.add_parser("list")
@@ -101,6 +104,13 @@ def _user_parser(user: Any) -> None:
     set_password.add_argument("--password-stdin", action="store_true", required=True)
     for verb in ("disable", "enable", "delete", "show"):
         user.add_parser(verb).add_argument("--username", required=True)
+    mfa = user.add_parser("mfa", help="second factors").add_subparsers(dest="mfa", required=True)
+    for verb, text in (
+        ("reset", "remove the person's authenticator app, passkeys and recovery codes"),
+        ("require", "every sign-in must be multi-factor (a person without one enrols first)"),
+        ("optional", "a second factor is asked for only if the person has one"),
+    ):
+        mfa.add_parser(verb, help=text).add_argument("--username", required=True)
 
 
 def _client(args: argparse.Namespace) -> Any:
@@ -127,6 +137,7 @@ def _client(args: argparse.Namespace) -> Any:
             jwks=_jwks_file(args.jwks_file) if args.jwks_file else None,
             jwks_uri=args.jwks_uri,
             token_endpoint_auth_signing_alg=args.auth_signing_alg,
+            require_mfa=args.require_mfa,
         )
         view = registration.describe(client)
         return {**view, "client_secret": secret} if secret else view
@@ -158,6 +169,8 @@ def _user(args: argparse.Namespace) -> Any:
     elif args.verb == "delete":
         users.delete_user(args.username)
         return {"username": args.username, "deleted": True}
+    elif args.verb == "mfa":
+        user = _user_mfa(args.mfa, args.username)
     else:
         user = users.get_user(args.username)
         if user is None:
@@ -168,7 +181,29 @@ def _user(args: argparse.Namespace) -> Any:
         "email": user.email,
         "name": user.name,
         "disabled": bool(user.disabled),
+        "mfa": {
+            "required": bool(user.require_mfa),
+            "authenticator_app": bool(user.totp_secret),
+            "passkeys": int(user.passkey_count or 0),
+            "recovery_codes": len(user.recovery_codes or ()),
+        },
     }
+
+
+def _user_mfa(verb: str, username: str) -> Any:
+    from chalicelib.records import second_factors, users
+
+    if verb == "reset":
+        user = users.get_user(username)
+        if user is None:
+            raise DoesNotExist()
+        second_factors.reset(user)
+    else:
+        second_factors.set_required(username, verb == "require")
+    user = users.get_user(username)
+    if user is None:
+        raise DoesNotExist()
+    return user
 
 
 def _resource_view(resource: Any) -> dict[str, Any]:

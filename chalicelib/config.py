@@ -106,6 +106,9 @@ class Settings:
     client_document_max_bytes: int = 5120
     jwks_uri_max_bytes: int = 32768
     client_assertion_max_seconds: int = 3600
+    sign_in_step_seconds: int = 300
+    account_reauth_seconds: int = 300
+    service_name: str = "Gatehouse"
 
     @property
     def issuer(self) -> str:
@@ -194,4 +197,7 @@ def get_settings() -> Settings:
         client_document_max_bytes=_int("CLIENT_DOCUMENT_MAX_BYTES", 5120),
         jwks_uri_max_bytes=_int("JWKS_URI_MAX_BYTES", 32768),
         client_assertion_max_seconds=_int("CLIENT_ASSERTION_MAX_SECONDS", 3600),
+        sign_in_step_seconds=_int("SIGN_IN_STEP_SECONDS", 300),
+        account_reauth_seconds=_int("ACCOUNT_REAUTH_SECONDS", 300),
+        service_name=os.environ.get("SERVICE_NAME", "") or "Gatehouse",
     )

@@ -35,11 +35,13 @@ LOCAL_AWS_ENV = {
 
 
 def provision() -> None:
-    """Create every table from the models and an active signing key per algorithm."""
-    from chalicelib.signing import keys, rotation
+    """Create every table from the models, the stage's envelope key (it also seals TOTP
+    keys, signing/sealing.py) and an active signing key per algorithm."""
+    from chalicelib.signing import envelope, keys, rotation
     from chalicelib.tables import create_tables
 
     create_tables()
+    envelope.ensure_wrap_key()
     for alg in keys.ALGORITHMS:
         rotation.ensure_active(alg)
 

@@ -31,6 +31,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
@@ -180,6 +181,8 @@ class ClientModel(Table):
     jwks = UnicodeAttribute(null=True)
     jwks_uri = UnicodeAttribute(null=True)
     token_endpoint_auth_signing_alg = UnicodeAttribute(null=True)
+    # every sign-in for this client must be multi-factor (records/assurance.py)
+    require_mfa = BooleanAttribute(default=False)
 
 
 class SubIndex(GlobalSecondaryIndex):
@@ -198,6 +201,17 @@ class UserModel(Table):
     name = UnicodeAttribute(null=True)
     disabled = BooleanAttribute(default=False)
     created_at = NumberAttribute(default=now)
+    # Second factors (records/second_factors.py): the authenticator app's secret sealed by
+    # KMS (signing/sealing.py) and the last time step it accepted; a secret being enrolled,
+    # sealed, until one code confirms it; SHA-256 of each unused recovery code; how many
+    # passkeys the person has (PasskeyModel); whether the person must use a second factor
+    totp_secret = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_pending_expires_at = NumberAttribute(null=True)
+    recovery_codes = UnicodeSetAttribute(null=True)
+    passkey_count = NumberAttribute(null=True)
+    require_mfa = BooleanAttribute(default=False)
 
 
 class AuthorizationCodeModel(Expiring):
@@ -223,6 +237,8 @@ class AuthorizationCodeModel(Expiring):
     front_channel_exp = NumberAttribute(null=True)
     # the person's record key, so the token request reads it by key (older codes: by sub)
     username = UnicodeAttribute(null=True)
+    # how the person signed in (RFC 8176 values); None: a code from before it was kept
+    amr = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class UserCodeIndex(GlobalSecondaryIndex):
@@ -245,6 +261,7 @@ class DeviceCodeModel(Expiring):
     issued_at = NumberAttribute(null=True)
     resources = ListAttribute(of=UnicodeAttribute, default=list)  # granted (RFC 8707)
     username = UnicodeAttribute(null=True)  # who approved, read by key at the token request
+    amr = ListAttribute(of=UnicodeAttribute, null=True)  # how they signed in to approve
 
 
 class RefreshTokenModel(Expiring):
@@ -265,6 +282,7 @@ class RefreshTokenModel(Expiring):
     # before they were copied; the grant then reads the user by sub and the family).
     username = UnicodeAttribute(null=True)
     resources = ListAttribute(of=UnicodeAttribute, null=True)
+    amr = ListAttribute(of=UnicodeAttribute, null=True)  # the grant's sign-in (RFC 8176)
 
 
 class RefreshFamilyModel(Expiring):
@@ -288,6 +306,38 @@ class SessionModel(Expiring):
     auth_time = NumberAttribute()
     sid = UnicodeAttribute(null=True)
     amr = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class ChallengeModel(Expiring):
+    """A sign-in in progress, keyed by SHA-256 of a random value (records/challenges.py):
+    a password checked and a second factor still to come (the value is in a cookie), or a
+    WebAuthn challenge (the value is the challenge), consumed once by a conditional delete."""
+
+    Meta = _meta("challenges")
+    challenge_hash = UnicodeAttribute(hash_key=True)
+    purpose = UnicodeAttribute()
+    username = UnicodeAttribute(null=True)
+    sub = UnicodeAttribute(null=True)
+    amr = ListAttribute(of=UnicodeAttribute, default=list)
+    return_to = UnicodeAttribute(null=True)
+    webauthn_challenge = UnicodeAttribute(null=True)
+
+
+class PasskeyModel(Table):
+    """A person's WebAuthn credential (records/passkeys.py): its COSE public key, the
+    signature counter it last reported, and what the person named it."""
+
+    Meta = _meta("passkeys")
+    sub = UnicodeAttribute(hash_key=True)
+    credential_id = UnicodeAttribute(range_key=True)  # base64url
+    public_key = UnicodeAttribute()  # base64url COSE_Key
+    sign_count = NumberAttribute(default=0)
+    name = UnicodeAttribute(default="Passkey")
+    device_type = UnicodeAttribute(default="single_device")
+    backed_up = BooleanAttribute(default=False)
+    transports = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = NumberAttribute(default=now)
+    last_used_at = NumberAttribute(null=True)
 
 
 class ConsentModel(Expiring):
@@ -359,6 +409,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RefreshTokenModel,
     RefreshFamilyModel,
     SessionModel,
+    ChallengeModel,
+    PasskeyModel,
     ConsentModel,
     RevokedTokenModel,
     CounterModel,

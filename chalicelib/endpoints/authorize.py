@@ -21,7 +21,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib import pages
-from chalicelib.endpoints import authorize_response
+from chalicelib.endpoints import authorize_response, second_factor
 from chalicelib.endpoints.authorize_request import (
     AuthorizationRequest,
     carried,
@@ -68,6 +68,13 @@ def authorize(request: Request, params: Params, answer: Params | None = None) ->
         if signed_in is None:
             return _to_login(auth, browser)
         session, user = signed_in
+        if second_factor.needs_step_up(
+            session, user, client_requires=auth.client.require_mfa, acr_values=auth.acr_values
+        ):
+            if "none" in auth.prompt:
+                raise LoginRequired("The request needs a second factor")
+            return_to = "/authorize?" + urlencode(carried(auth.params, fresh_login=True))
+            return second_factor.step_up(browser, session, user, return_to)
         consent_page = ask_consent(auth, browser, session, answer)
         if consent_page is not None:
             return consent_page

@@ -68,6 +68,7 @@ class AuthorizationRequest:
     hint_sub: str | None
     params: Params
     resources: tuple[str, ...] = ()
+    acr_values: str | None = None  # OIDC Core §3.1.2.1, records/assurance.py
 
     @property
     def client(self) -> Client:
@@ -137,6 +138,7 @@ def validate(params: Params, redirect: ClientRedirect) -> AuthorizationRequest:
         hint_sub=verify_id_token_hint(hint)["sub"] if hint else None,
         params=params,
         resources=resources,
+        acr_values=_bounded(params, "acr_values"),
     )
 
 

@@ -43,6 +43,7 @@ def respond(auth: AuthorizationRequest, session: Session, user: User) -> Respons
             scope=auth.scope,
             audience=aud_claim(auth.resources),
             auth_time=session.auth_time,
+            amr=session.amr,
             now=at,
         )
         fields.update(
@@ -96,6 +97,7 @@ def _code_grant(
         front_channel_jti=access.jti if access else None,
         front_channel_exp=access.exp if access else None,
         username=session.username,
+        amr=session.amr,
     )
 
 

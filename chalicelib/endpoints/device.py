@@ -11,6 +11,10 @@ Decisions:
   the person always presses Continue and then Approve (§5.4, remote phishing).
 * Every lookup, including the one behind the decision buttons, goes through the
   brute-force guard of user_codes (§5.1); unknown, expired and used codes get one message.
+* The device flow signs in as every flow does (the login page, a second factor for a
+  person who has one), and a client that requires multi-factor sign-in (`require_mfa`)
+  has the session stepped up before its code can be confirmed (endpoints/second_factor.py).
+  The approval keeps how the person signed in (amr), for the device's tokens.
 * Both forms are CSRF-protected (pages/cookies.py's signed double-submit token); a
   disabled or deleted user cannot continue even with a session that outlived the account.
 """
@@ -23,6 +27,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib import pages
+from chalicelib.endpoints import second_factor
 from chalicelib.endpoints.login import login_url
 from chalicelib.errors import AccessDenied, InvalidRequest, OAuthError
 from chalicelib.http import Params, form_params, query_params
@@ -67,6 +72,11 @@ def submit(request: Request) -> Response:
             raise InvalidRequest("Choose Approve or Deny.")
         user = _signed_in_user(session)
         record = _look_up(typed, params.source_ip)
+        client = clients.get_client(record.client_id)
+        requires = bool(client and client.require_mfa)
+        if second_factor.needs_step_up(session, user, client_requires=requires, acr_values=None):
+            return_to = "/device?" + urlencode({"user_code": typed})
+            return second_factor.step_up(browser, session, user, return_to)
         if decision is None:
             return _confirm(browser, session, record)
         approve = decision == "approve"
@@ -76,6 +86,7 @@ def submit(request: Request) -> Response:
             sub=user.sub,
             auth_time=session.auth_time,
             username=user.username,
+            amr=session.amr,
         )
     except OAuthError as err:
         return _code_form(browser, session, typed, error=err.description, status=err.status_code)
@@ -131,7 +142,7 @@ def _code_form(
 
 
 def _confirm(browser: Browser, session: Session, record: DeviceCode) -> Response:
-    client = clients.get_client(record.client_id)
+    client = clients.get_client(record.client_id)  # cached: the step-up check read it
     return pages.render(
         "device_confirm.html",
         headers=cookies.cookie_headers(browser),

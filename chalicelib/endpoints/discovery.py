@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
 from chalicelib.grants import GRANTS
+from chalicelib.records import assurance
 from chalicelib.records.client_keys import ASSERTION_ALGORITHMS
 from chalicelib.records.registration import RESPONSE_TYPES
 from chalicelib.records.users import SCOPE_CLAIMS
@@ -37,7 +38,9 @@ CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "priva
 # only confidential clients introspect.
 AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
 OIDC_SCOPES = ("openid", "profile", "email")
-ID_TOKEN_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "amr", "sid"]
+ID_TOKEN_CLAIMS = [
+    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "amr", "acr", "sid",
+]  # fmt: skip
 
 
 def metadata() -> dict[str, Any]:
@@ -76,6 +79,7 @@ def metadata() -> dict[str, Any]:
         "require_request_uri_registration": False,
         "authorization_response_iss_parameter_supported": True,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "acr_values_supported": list(assurance.ACR_VALUES),
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
         "client_id_metadata_document_supported": True,

@@ -59,8 +59,9 @@ def describe_access_token(token: str, client: Client) -> dict[str, Any] | None:
     if claims["sub"] != claims.get("client_id") and users.active_by_sub(claims["sub"]) is None:
         return None  # a person's token dies with their account (as at userinfo)
     members = {name: claims[name] for name in ACCESS_TOKEN_MEMBERS if name in claims}
-    if "auth_time" in claims:
-        members["auth_time"] = claims["auth_time"]
+    for name in ("auth_time", "acr", "amr"):  # RFC 9068 §2.2.1, as the token says
+        if name in claims:
+            members[name] = claims[name]
     return {**members, "token_type": "Bearer"}
 
 

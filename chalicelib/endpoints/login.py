@@ -8,6 +8,9 @@ disabled account. Guesses are limited by the brute-force policy shared with the 
 grant (records/password_attempts.py): the browser's device cookie goes with each attempt,
 and a right password (re)trusts the browser. A refused attempt gets 429, `Retry-After` and
 a message saying how long to wait.
+The form's `step` says which of three it is: `password` (the default), `second-factor`
+(after a right password, for a person who has one: endpoints/second_factor.py), or
+`passkey` (a passkey alone, from the button or the browser's passkey autofill).
 """
 
 from __future__ import annotations
@@ -19,15 +22,18 @@ from chalice.app import Request
 
 from chalicelib import pages
 from chalicelib.config import get_settings
-from chalicelib.http import form_params, query_params
+from chalicelib.endpoints import second_factor
+from chalicelib.errors import InvalidRequest
+from chalicelib.http import Params, form_params, query_params
 from chalicelib.pages import cookies
 from chalicelib.pages.cookies import Browser
-from chalicelib.records import password_attempts
+from chalicelib.records import assurance, passkeys, password_attempts, users
 
 CSRF_FORM = "login"
 MAX_RETURN_TO = 8192
 BAD_CREDENTIALS = "The username or password is not correct."
 EXPIRED_FORM = "This form has expired. Please try again."
+EXPIRED_SIGN_IN = "Your sign-in took too long. Please sign in again."
 
 
 def safe_return_to(value: str | None) -> str | None:
@@ -65,20 +71,33 @@ def show(request: Request) -> Response:
 def submit(request: Request) -> Response:
     params = form_params(request)
     browser = cookies.from_request(request)
+    step = params.get("step") or "password"
+    if step == "second-factor":
+        page = second_factor.submit(browser, params)
+        return page or login_form(browser, None, error=EXPIRED_SIGN_IN, status=400)
     return_to = safe_return_to(params.get("return_to"))
     username = (params.get("username") or "")[:256]
     if not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
         return login_form(browser, return_to, username=username, error=EXPIRED_FORM, status=400)
+    if step == "passkey":
+        try:
+            return second_factor.passkey_sign_in(browser, params, return_to)
+        except InvalidRequest as err:
+            return login_form(browser, return_to, error=err.description, status=400)
+    return _password(browser, params, username, return_to)
+
+
+def _password(browser: Browser, params: Params, username: str, return_to: str | None) -> Response:
     password = params.get("password") or ""
     attempt = password_attempts.attempt(username, password, params.source_ip, browser.device)
     if attempt.locked:
         return refused(browser, return_to, username, attempt.retry_after)
     if attempt.user is None:
         return login_form(browser, return_to, username=username, error=BAD_CREDENTIALS, status=400)
-    cookies.sign_in(browser, attempt.user)
-    cookies.remember_device(browser, attempt.user.username)
-    location = get_settings().issuer + (return_to or "/login")
-    return pages.redirect(location, status=303, headers=cookies.cookie_headers(browser))
+    amr = (assurance.PASSWORD,)
+    if users.has_second_factor(attempt.user):
+        return second_factor.ask(browser, attempt.user, amr=amr, return_to=return_to or "/login")
+    return second_factor.finish(browser, attempt.user, amr, return_to)
 
 
 def refused(browser: Browser, return_to: str | None, username: str, retry_after: int) -> Response:
@@ -104,4 +123,5 @@ def login_form(
         return_to=return_to or "",
         username=username,
         error=error,
+        passkey_options=passkeys.sign_in_options(),
     )

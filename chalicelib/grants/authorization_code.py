@@ -68,6 +68,7 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         nonce=record.nonce,
         sid=record.session_id,
         username=record.username,
+        amr=record.amr,
         redeem=redemption,
     )
     if not minted.redeemed:

@@ -32,6 +32,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidScope, InvalidTarget
 from chalicelib.http import Params
 from chalicelib.models import now
+from chalicelib.records import assurance
 from chalicelib.records.clients import Client, is_resource_uri
 from chalicelib.tokens import refresh_families, refresh_tokens
 from chalicelib.tokens.access_tokens import IssuedToken, issue_access_token
@@ -150,15 +151,18 @@ def mint(
     nonce: str | None = None,
     sid: str | None = None,
     username: str | None = None,
+    amr: tuple[str, ...] | list[str] | None = None,
     redeem: Redeem | None = None,
 ) -> Minted:
     """Mint a grant's tokens. `auth_time` None means no person (client_credentials): no ID
-    token, no refresh token. `family` is an existing refresh family (the refresh grant);
+    token, no refresh token; `amr` is how the person signed in (None: a record from before
+    it was kept, read as a password). `family` is an existing refresh family (the refresh grant);
     a new family keeps the grant's `resources` and the person's `username`. `redeem`: the
     grant's one-time write, written with the new family (see the top)."""
     at = now()
     scopes = frozenset(scope.split())
     person = auth_time is not None
+    methods = tuple(amr or (assurance.PASSWORD,))
     new_family = None
     if family is None and refresh_tokens.should_issue(client, scopes, has_person=person):
         new_family = refresh_families.new_family_id()
@@ -169,6 +173,7 @@ def mint(
         audience=audience,
         now=at,
         auth_time=auth_time,
+        amr=methods,
         refresh_family=family or new_family,
     )
     id_token = None
@@ -180,13 +185,22 @@ def mint(
             now=at,
             nonce=nonce,
             sid=sid,
+            amr=methods,
             access_token=access.token,
         )
     once = redeem(access, new_family) if redeem is not None else None
     refresh = None
     if new_family is not None:
         refresh = refresh_tokens.issue(
-            client, sub, scope, auth_time, new_family, resources, username=username, along=once
+            client,
+            sub,
+            scope,
+            auth_time,
+            new_family,
+            resources,
+            username=username,
+            amr=methods,
+            along=once,
         )
         if refresh is None:
             return Minted(access, scope, redeemed=False)

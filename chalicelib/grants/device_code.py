@@ -38,6 +38,7 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         auth_time=int(record.auth_time),
         resources=granted,
         username=user.username,
+        amr=record.amr,
         redeem=lambda _access, _family: device_codes.claiming(record),
     )
     if not minted.redeemed:

@@ -14,6 +14,10 @@ unauthorized_client). Decisions:
   token comes only with offline_access and a client registered for refresh_token.
 * `resource` (RFC 8707 §2) may name only the client's registered resources; the refresh
   family keeps what was granted.
+* A person with a second factor (an authenticator app or a passkey) gets invalid_grant
+  even with the right password: this grant cannot ask for the second factor, and a
+  password alone must not be enough for them. The description says so only after the
+  password was right, so it reveals nothing to someone guessing.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from chalicelib.errors import InvalidGrant
 from chalicelib.grants.common import audience, granted_resources, mint, resolve_scope
 from chalicelib.http import Params
 from chalicelib.models import now
-from chalicelib.records import password_attempts
+from chalicelib.records import password_attempts, users
 from chalicelib.records.clients import Client
 from chalicelib.tokens.refresh_tokens import OFFLINE_ACCESS
 
 GRANT_TYPE = "password"
 INVALID_CREDENTIALS = "Invalid username or password"
+SECOND_FACTOR = "This account signs in with a second factor: use a browser sign-in"
 
 
 def handle(params: Params, client: Client) -> dict[str, Any]:
@@ -43,6 +48,8 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         raise InvalidGrant(password_attempts.refusal(attempt.retry_after), detail="backoff")
     if attempt.user is None:
         raise InvalidGrant(INVALID_CREDENTIALS, detail="bad credentials or disabled user")
+    if users.has_second_factor(attempt.user):
+        raise InvalidGrant(SECOND_FACTOR, detail="user has a second factor")
     minted = mint(
         client,
         sub=attempt.user.sub,

@@ -37,6 +37,7 @@ def handle(params: Params, client: Client) -> dict[str, Any]:
         scope=scope,
         audience=audience(params, refresh_tokens.granted_resources(record)),
         auth_time=record.auth_time,
+        amr=record.amr,
         family=record.family_id,
     )
     successor = refresh_tokens.rotate(record, presented)  # the person may act, or it fails

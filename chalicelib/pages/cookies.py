@@ -10,6 +10,9 @@ RFC 6265bis (cookies), OWASP CSRF cheat sheet. Decisions:
 * CSRF: a signed double-submit token. A per-browser random secret lives in its own
   HttpOnly cookie; a form carries HMAC-SHA256(secret, form name). A cross-site page can
   neither read the cookie nor compute the token. The login form needs no session for it.
+* Sign-in cookie: between a right password and the second factor, the browser holds the
+  one-time value of its sign-in in progress (records/challenges.py) for
+  `SIGN_IN_STEP_SECONDS`; it is no session, and it is dropped when the sign-in ends.
 * Device cookie (OWASP device cookies): a random nonce per browser, set by a sign-in with
   a password for `DEVICE_COOKIE_LIFETIME` and kept at sign-out; the brute-force policy
   trusts it for the usernames signed in from it (records/trusted_devices.py).
@@ -43,6 +46,7 @@ class Browser:
     csrf_secret: str
     session_cookie: str | None = None
     device: str = ""
+    sign_in_step: str = ""
     set_cookies: list[str] = field(default_factory=list)
 
 
@@ -65,6 +69,10 @@ def csrf_cookie_name() -> str:
 
 def device_cookie_name() -> str:
     return cookie_name("gh_device")
+
+
+def sign_in_cookie_name() -> str:
+    return cookie_name("gh_signin")
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
@@ -95,6 +103,7 @@ def from_request(request: Request) -> Browser:
         csrf_secret=cookies.get(csrf_cookie_name(), ""),
         session_cookie=session_id,
         device=cookies.get(device_cookie_name(), ""),
+        sign_in_step=cookies.get(sign_in_cookie_name(), ""),
     )
     if len(browser.csrf_secret) < VALUE_LENGTH:
         browser.csrf_secret = new_value()
@@ -109,6 +118,19 @@ def sign_in(browser: Browser, user: User, *, amr: tuple[str, ...] = ("pwd",)) ->
     lifetime = get_settings().session_lifetime
     browser.set_cookies.append(_cookie(session_cookie_name(), session_id, lifetime))
     return browser.session
+
+
+def hold_sign_in_step(browser: Browser, value: str) -> None:
+    """Keep a sign-in in progress (a password checked, a second factor to come)."""
+    browser.sign_in_step = value
+    lifetime = get_settings().sign_in_step_seconds
+    browser.set_cookies.append(_cookie(sign_in_cookie_name(), value, lifetime))
+
+
+def drop_sign_in_step(browser: Browser) -> None:
+    if browser.sign_in_step:
+        browser.sign_in_step = ""
+        browser.set_cookies.append(_cookie(sign_in_cookie_name(), "", 0))
 
 
 def remember_device(browser: Browser, username: str) -> None:

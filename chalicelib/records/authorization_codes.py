@@ -52,6 +52,7 @@ class CodeGrant:
     front_channel_jti: str | None = None  # the access token of `code token`, and its exp
     front_channel_exp: int | None = None
     username: str | None = None  # the person's record key
+    amr: tuple[str, ...] = ()  # how the person signed in (records/assurance.py)
 
 
 def issue(grant: CodeGrant) -> str:
@@ -72,6 +73,7 @@ def issue(grant: CodeGrant) -> str:
         front_channel_jti=grant.front_channel_jti,
         front_channel_exp=grant.front_channel_exp,
         username=grant.username,
+        amr=list(grant.amr),
         expires_at=now() + get_settings().code_lifetime,
     ).save()
     return code

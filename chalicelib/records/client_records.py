@@ -47,6 +47,7 @@ class Client:
     jwks: str | None = None  # private_key_jwt: a JWK Set (JSON text), or
     jwks_uri: str | None = None  # where the client publishes it
     token_endpoint_auth_signing_alg: str | None = None
+    require_mfa: bool = False  # every sign-in for it must be multi-factor
 
     @property
     def claimed_site(self) -> str:
@@ -101,6 +102,7 @@ def from_record(record: ClientModel) -> Client:
         jwks=record.jwks,
         jwks_uri=record.jwks_uri,
         token_endpoint_auth_signing_alg=record.token_endpoint_auth_signing_alg,
+        require_mfa=bool(record.require_mfa),
     )
 
 

@@ -116,12 +116,14 @@ def decide(
     sub: str,
     auth_time: int,
     username: str | None = None,
+    amr: tuple[str, ...] = (),
 ) -> None:
     """Record the person's decision once; a second decision or an expired code fails."""
     actions = [
         DeviceCodeModel.status.set(APPROVED if approve else DENIED),
         DeviceCodeModel.sub.set(sub),
         DeviceCodeModel.auth_time.set(auth_time),
+        DeviceCodeModel.amr.set(list(amr)),
     ]
     if username:
         actions.append(DeviceCodeModel.username.set(username))

@@ -153,4 +153,6 @@ def _information(record: ClientModel, token: str, secret: str | None = None) -> 
     for name in ("client_uri", "logo_uri"):
         if getattr(client, name):
             info[name] = getattr(client, name)
+    if client.require_mfa:
+        info["require_mfa"] = True
     return info

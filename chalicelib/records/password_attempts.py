@@ -25,6 +25,10 @@ Every attempt is counted in buckets (records/ratelimit.py) before its password i
   how long to wait. Every refusal counts one Lockouts metric (observability.py).
 * A right password (for an enabled user) clears its account bucket and takes back its own
   count from the source's, so the source keeps the failures of others.
+* Second factors (records/second_factors.py) are guessed under the same policy: for a
+  person who has one, a right password settles nothing; each code tried counts in the
+  same buckets (`second_factor`), and only the right second factor clears them. So one
+  who knows the password cannot reset the count by entering it again between guesses.
 * Usernames and device cookies are counted by SHA-256: the counters hold neither.
 * An unknown user, a wrong password and a disabled account are one outcome (`user` None),
   and cost the same Argon2id work, so neither the answer nor its timing tells them apart;
@@ -34,6 +38,7 @@ Every attempt is counted in buckets (records/ratelimit.py) before its password i
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib import observability
@@ -56,6 +61,7 @@ class Attempt:
 
     user: User | None
     retry_after: int = 0
+    ok: bool = False  # a second factor that was right (`second_factor`)
 
     @property
     def locked(self) -> bool:
@@ -73,11 +79,30 @@ def attempt(username: str, password: str, source_ip: str, device: str = "") -> A
     matches = users.check_password(password, user.password_hash if user else None)
     if not matches or not users.may_act(user):
         return Attempt(None)
+    if not users.has_second_factor(user):
+        _settle(buckets)
+    return Attempt(user)
+
+
+def second_factor(username: str, source_ip: str, device: str, check: Callable[[], bool]) -> Attempt:
+    """Try a second factor (`check`, which spends it if right) under the policy above;
+    `user` is not looked up here: a success is `Attempt(None)` with `ok` True."""
+    buckets = _buckets(username, source_ip, device)
+    wait = ratelimit.take_turns(buckets)
+    if wait:
+        observability.count(observability.LOCKOUTS)
+        return Attempt(None, retry_after=wait)
+    if not check():
+        return Attempt(None)
+    _settle(buckets)
+    return Attempt(None, ok=True)
+
+
+def _settle(buckets: list[Bucket]) -> None:
     account, *source = buckets
     ratelimit.clear(account.kind, account.subject)
     for bucket in source:
         ratelimit.refund(bucket.kind, bucket.subject)
-    return Attempt(user)
 
 
 def refusal(retry_after: int) -> str:

@@ -3,7 +3,9 @@ held to a registration policy (`open`, `token`, or `document` for a Client ID Me
 Document), through the one validator the admin CLI uses (registration.client_meta).
 
 The policies are described in records/dynamic_registration.py, which applies them at
-/register; records/client_documents.py applies `document`, which is `open`'s.
+/register; records/client_documents.py applies `document`, which is `open`'s. Besides
+RFC 7591's names, `require_mfa` (a boolean, Gatehouse's own) asks that every sign-in for
+the client be multi-factor (records/assurance.py); a client may only make itself stricter.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def typed(metadata: Any) -> dict[str, Any]:
             raise InvalidClientMetadata(f"{name} must be an array of strings")
     if "jwks" in metadata and not isinstance(metadata["jwks"], dict):
         raise InvalidClientMetadata("jwks must be a JSON object (a JWK Set)")
-    for name in (*STRINGS, *STRING_LISTS, "client_id", "jwks"):
+    if "require_mfa" in metadata and not isinstance(metadata["require_mfa"], bool):
+        raise InvalidClientMetadata("require_mfa must be true or false")
+    for name in (*STRINGS, *STRING_LISTS, "client_id", "jwks", "require_mfa"):
         if name in metadata:
             fields[name] = metadata[name]
     for name in ("client_uri", "logo_uri"):
@@ -87,6 +91,7 @@ def validated(fields: dict[str, Any], mode: str) -> dict[str, Any]:
         jwks=fields.get("jwks"),
         jwks_uri=fields.get("jwks_uri"),
         token_endpoint_auth_signing_alg=fields.get("token_endpoint_auth_signing_alg"),
+        require_mfa=bool(fields.get("require_mfa", False)),
         expires_at=None if mode == DOCUMENT else now() + settings.registered_client_idle_days * DAY,
     )
     if public_only:

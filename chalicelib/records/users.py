@@ -86,6 +86,11 @@ def may_act(user: UserModel | None) -> bool:
     return user is not None and not user.disabled
 
 
+def has_second_factor(user: UserModel) -> bool:
+    """An authenticator app or a passkey (records/totp.py, records/passkeys.py)."""
+    return bool(user.totp_secret) or int(user.passkey_count or 0) > 0
+
+
 def may_act_condition(sub: str) -> Condition:
     """`may_act` as a condition on the user's record, which must also still have `sub`."""
     enabled = UserModel.disabled.does_not_exist() | (UserModel.disabled == False)  # noqa: E712

@@ -1,7 +1,8 @@
 """Access tokens: RFC 9068 JWTs, and the denylist that revokes one before its exp.
 
 RFC 9068 §2: header `typ: at+jwt`; claims iss, sub, aud, exp, iat, jti, client_id, scope
-(and auth_time when a person signed in). Decisions: the lifetime is the client's own or
+(and when a person signed in, §2.2.1: auth_time, amr and the acr it amounts to).
+Decisions: the lifetime is the client's own or
 `ACCESS_TOKEN_LIFETIME`; a token issued beside a refresh token carries its family id
 (`refresh_family`), so revoking the family (RFC 7009 §2.1) makes the access token inactive
 too; a revoked jti is denied until the token's own exp, then ages out by TTL. The
@@ -18,6 +19,7 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.models import RevokedTokenModel
+from chalicelib.records import assurance
 from chalicelib.records.clients import Client
 from chalicelib.signing.jws import sign_jwt
 
@@ -41,6 +43,7 @@ def issue_access_token(
     audience: str | list[str],
     now: int,
     auth_time: int | None = None,
+    amr: tuple[str, ...] | list[str] | None = None,
     refresh_family: str | None = None,
 ) -> IssuedToken:
     settings = get_settings()
@@ -59,6 +62,8 @@ def issue_access_token(
         claims["scope"] = scope
     if auth_time is not None:
         claims["auth_time"] = auth_time
+        claims["amr"] = list(amr or (assurance.PASSWORD,))
+        claims["acr"] = assurance.acr(claims["amr"])
     if refresh_family is not None:
         claims[REFRESH_FAMILY_CLAIM] = refresh_family
     alg = client.access_token_signed_response_alg or settings.access_token_alg

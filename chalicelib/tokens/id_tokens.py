@@ -2,8 +2,9 @@
 
 Decisions:
 * Claims: iss, sub, aud (the client), exp, iat, auth_time, nonce (when the request had
-  one), azp, amr, sid, `at_hash` with an access token, `c_hash` with a code from /authorize.
-  Profile and email claims are added by the caller only for `response_type=id_token`.
+  one), azp, amr and the acr it amounts to (records/assurance.py), sid, `at_hash` with an
+  access token, `c_hash` with a code from /authorize. Profile and email claims are added
+  by the caller only for `response_type=id_token`.
 * RS256 unless the client registered `id_token_signed_response_alg` ES256. Both hash
   halves use SHA-256, the hash of both algorithms.
 Reading one back as `id_token_hint` is verification.py's job.
@@ -16,6 +17,7 @@ import hashlib
 from typing import Any
 
 from chalicelib.config import get_settings
+from chalicelib.records import assurance
 from chalicelib.records.clients import Client
 from chalicelib.signing.jws import sign_jwt
 
@@ -50,6 +52,7 @@ def issue_id_token(
         "auth_time": auth_time,
         "azp": client.client_id,
         "amr": list(amr),
+        "acr": assurance.acr(amr),
     }
     optional = {
         "nonce": nonce,

@@ -77,6 +77,7 @@ def issue(
     resources: tuple[str, ...] = (),
     *,
     username: str | None = None,
+    amr: tuple[str, ...] = (),
     along: ConditionalUpdate | None = None,
 ) -> str | None:
     """Start the family `family_id` (from refresh_families.new_family_id()) for the granted
@@ -105,6 +106,7 @@ def issue(
         expires_at=expires_at,
         username=username,
         resources=list(resources),
+        amr=list(amr),
     )
     try:
         with transact_write() as tx:
@@ -215,6 +217,7 @@ def _rotate_once(record: RefreshTokenModel, token: str, username: str) -> str:
         expires_at=record.expires_at,
         username=username,
         resources=list(granted_resources(record)),
+        amr=list(record.amr) if record.amr is not None else None,
     )
     old = RefreshTokenModel(token_hash=record.token_hash)
     with transact_write() as tx:

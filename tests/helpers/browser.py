@@ -17,10 +17,16 @@ def set_cookie_values(response: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def first_form(html: str) -> str:
+    """The page's first form (the login page also holds the passkey form after it)."""
+    found = re.search(r"<form\b.*?</form>", html, re.S)
+    return found.group(0) if found else html
+
+
 def hidden_pairs(html: str) -> list[tuple[str, str]]:
-    """Every hidden input as (name, value), repeated names (`resource`) included."""
+    """Every hidden input of the first form as (name, value), repeated names included."""
     pairs = []
-    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", first_form(html)):
         name = re.search(r'name="([^"]*)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
         if name:

@@ -11,6 +11,9 @@ import requests
 
 
 def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of the page's first form (the login page has a passkey form too)."""
+    form = re.search(r"<form\b.*?</form>", html, re.S)
+    html = form.group(0) if form else html
     pairs = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
     return {unescape(k): unescape(v) for k, v in pairs}
 
