@@ -12,16 +12,25 @@ beside bench/cold_start.py). Decisions:
   (the gc module's docs give the same recipe for a process about to fork).
 * The cost: cyclic garbage made during the start is never freed (a one-time amount). A
   process that never serves an event (the admin CLI, the emulator) never imports this.
+* botocore imports urllib3's pyOpenSSL shim whenever pyOpenSSL is installed, only to take
+  the stdlib SSLContext back out of it; pyOpenSSL is in the bundle for passkeys (py_webauthn
+  checks attestation certificates with it), and loading it cost every cold start ~50 ms
+  of CPU before botocore made a client (5 runs each of `import botocore.httpsession`:
+  164-217 ms with it, 131-157 ms without). Importing this module marks the shim as
+  absent, so botocore takes the stdlib SSLContext directly, as it does without pyOpenSSL;
+  py_webauthn imports OpenSSL itself, when a passkey is registered.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 gc.disable()
+sys.modules.setdefault("urllib3.contrib.pyopenssl", None)  # type: ignore[arg-type]
 _lock = threading.Lock()
 _started = False
 

@@ -34,3 +34,25 @@ def test_the_first_answer_freezes_the_start_and_turns_collection_back_on() -> No
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == "ok"  # after the request log lines
+
+
+OPENSSL_PROBE = """
+import sys
+import app
+from chalicelib.models import aws_session
+aws_session().create_client("dynamodb", region_name="us-east-1")
+assert "OpenSSL" not in sys.modules, "botocore loaded pyOpenSSL for a DynamoDB client"
+from webauthn.helpers import validate_certificate_chain  # passkeys still have it
+assert "OpenSSL" in sys.modules
+print("ok")
+"""
+
+
+def test_botocore_makes_its_clients_without_loading_pyopenssl() -> None:
+    env = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k in ("PATH", "HOME")}
+    env["ISSUER"] = "https://issuer.test"
+    done = subprocess.run(
+        [sys.executable, "-c", OPENSSL_PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "ok"

@@ -17,8 +17,10 @@ Decisions:
   (a cloned authenticator), and synced passkeys that always send 0 are accepted.
 * A person's passkeys are counted on their record (`passkey_count`), written in the same
   transaction as the passkey, so "has a second factor" is read from the person alone.
-* The webauthn library is imported only when a ceremony runs: it pulls cbor2, pyOpenSSL
-  and asn1 parsers that no token request needs.
+* The options a page hands to the browser are plain JSON written here (WebAuthn Level 3
+  §5.4, §5.5); py_webauthn verifies what comes back, and is imported only then: importing
+  it costs ~170 ms of CPU (cbor2, pyOpenSSL, asn1 modules), which the login page, shown
+  to everyone, must not pay on a cold start.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from chalicelib.records.users import User
 
 MAX_CREDENTIAL_JSON = 16384
 MAX_NAME = 64
+TIMEOUT_MS = 120_000
 EXPIRED = "This passkey request has expired. Try again."
 NOT_VERIFIED = "The passkey could not be verified."
 ES256, RS256 = -7, -257
@@ -84,35 +87,28 @@ def list_for(sub: str) -> list[Passkey]:
 
 
 def registration_options(user: User) -> dict[str, Any]:
-    """The options for navigator.credentials.create() (JSON-ready, binary members in
-    base64url), with a new one-time challenge."""
-    from webauthn import generate_registration_options, options_to_json
-    from webauthn.helpers.structs import (
-        AuthenticatorSelectionCriteria,
-        PublicKeyCredentialDescriptor,
-        ResidentKeyRequirement,
-        UserVerificationRequirement,
-    )
-
+    """PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3 §5.4) for
+    navigator.credentials.create(), with a new one-time challenge."""
     challenge = challenges.new_webauthn_challenge()
     challenges.create(challenges.PASSKEY_REGISTER, value=challenge, sub=user.sub)
-    options = generate_registration_options(
-        rp_id=rp_id(),
-        rp_name=get_settings().service_name,
-        user_name=user.username,
-        user_id=user.sub.encode(),
-        user_display_name=user.name or user.username,
-        challenge=_unb64url(challenge),
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.REQUIRED,
-            user_verification=UserVerificationRequirement.REQUIRED,
-        ),
-        exclude_credentials=[
-            PublicKeyCredentialDescriptor(id=_unb64url(p.credential_id)) for p in list_for(user.sub)
-        ],
-        supported_pub_key_algs=[ES256, RS256],
-    )
-    return json.loads(options_to_json(options))
+    return {
+        "rp": {"id": rp_id(), "name": get_settings().service_name},
+        "user": {
+            "id": b64url(user.sub.encode()),
+            "name": user.username,
+            "displayName": user.name or user.username,
+        },
+        "challenge": challenge,
+        "pubKeyCredParams": [{"type": "public-key", "alg": alg} for alg in (ES256, RS256)],
+        "timeout": TIMEOUT_MS,
+        "excludeCredentials": _descriptors(user.sub),
+        "authenticatorSelection": {
+            "residentKey": "required",
+            "requireResidentKey": True,
+            "userVerification": "required",
+        },
+        "attestation": "none",
+    }
 
 
 def register(user: User, credential_json: str, name: str) -> Passkey:
@@ -166,28 +162,25 @@ def register(user: User, credential_json: str, name: str) -> Passkey:
 def authentication_options(
     sub: str | None = None, challenge: str | None = None
 ) -> tuple[dict[str, Any], str]:
-    """(options for navigator.credentials.get(), its challenge: `challenge` or a new
-    one, which the caller keeps). With `sub`, the person's own passkeys are listed; without,
-    any discoverable passkey may answer."""
-    from webauthn import generate_authentication_options, options_to_json
-    from webauthn.helpers.structs import (
-        PublicKeyCredentialDescriptor,
-        UserVerificationRequirement,
-    )
-
+    """(PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get(), its
+    challenge: `challenge` or a new one, which the caller keeps). With `sub`, the person's
+    own passkeys are listed; without, any discoverable passkey may answer."""
     challenge = challenge or challenges.new_webauthn_challenge()
-    allowed = (
-        [PublicKeyCredentialDescriptor(id=_unb64url(p.credential_id)) for p in list_for(sub)]
-        if sub
-        else []
-    )
-    options = generate_authentication_options(
-        rp_id=rp_id(),
-        challenge=_unb64url(challenge),
-        allow_credentials=allowed,
-        user_verification=UserVerificationRequirement.REQUIRED,
-    )
-    return json.loads(options_to_json(options)), challenge
+    options = {
+        "challenge": challenge,
+        "timeout": TIMEOUT_MS,
+        "rpId": rp_id(),
+        "allowCredentials": _descriptors(sub) if sub else [],
+        "userVerification": "required",
+    }
+    return options, challenge
+
+
+def _descriptors(sub: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "public-key", "id": record.credential_id, "transports": list(record.transports)}
+        for record in PasskeyModel.query(sub, consistent_read=True)
+    ]
 
 
 def sign_in_options() -> dict[str, Any]:
