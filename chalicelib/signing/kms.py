@@ -184,5 +184,9 @@ def encrypt(key_id: str, plaintext: bytes, context: dict[str, str]) -> tuple[byt
     return response["CiphertextBlob"], response["KeyId"]
 
 
-def decrypt(ciphertext: bytes, context: dict[str, str]) -> bytes:
-    return client().decrypt(CiphertextBlob=ciphertext, EncryptionContext=context)["Plaintext"]
+def decrypt(ciphertext: bytes, context: dict[str, str], key_id: str | None = None) -> bytes:
+    """The plaintext; `key_id` (AWS's best practice) makes KMS refuse any other key's blob."""
+    arguments: dict[str, Any] = {"CiphertextBlob": ciphertext, "EncryptionContext": context}
+    if key_id:
+        arguments["KeyId"] = key_id
+    return client().decrypt(**arguments)["Plaintext"]

@@ -174,6 +174,40 @@ def test_device_flow_through_the_device_page(http: LambdaHttp, operator: Any) ->
     assert claims["sub"] == operator.alice["sub"] and claims["client_id"] == tv["client_id"]
 
 
+def test_second_factors_through_the_artifact(
+    http: LambdaHttp, operator: Any, emulator: Any
+) -> None:
+    """An authenticator app (sealed by the stage's envelope key: kms:Encrypt, kms:Decrypt)
+    and a passkey (py_webauthn in the bundle), enrolled and used through the packaged pages."""
+    import time
+    from urllib.parse import urlsplit
+
+    from tests.helpers.authenticator import Authenticator
+    from tests.helpers.mfa import code_at, enrol_totp
+
+    emulator.admin("user", "create", "--username", "carol", "--password-stdin", stdin="pw carol\n")
+    browser = Browser(http, ISSUER)
+    assert browser.login("carol", "pw carol", return_to="/login").status_code == 303
+    secret, codes = enrol_totp(browser, time.time())
+    assert len(codes) == 10
+    page = browser.get("/account/security")
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(ISSUER))
+    device = Authenticator(origin=origin)
+    options = json.loads(page.body.decode().split("var options = ", 1)[1].split(";\n", 1)[0])
+    fields = {"csrf_token": hidden_fields(page.body.decode())["csrf_token"]}
+    added = browser.post(
+        "/account/security",
+        {**fields, "action": "passkey-register", "credential": device.create(options)},
+    )
+    assert added.status_code == 303, added.body
+    again = Browser(http, ISSUER)
+    asked = again.login("carol", "pw carol", return_to="/login")
+    assert asked.status_code == 200 and b'name="otp"' in asked.body
+    assert again.submit(asked, otp=code_at(secret, time.time() + 30)).status_code == 303
+    view = emulator.admin("user", "show", "--username", "carol")
+    assert view["mfa"]["authenticator_app"] and view["mfa"]["passkeys"] == 1
+
+
 # Last in this module: it judges every AWS call the tests above made through the artifact.
 def test_the_stage_policy_allows_every_call_the_artifact_made(api: Function, emulator) -> None:
     from tests.deploy import iam
