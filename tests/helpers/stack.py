@@ -76,8 +76,12 @@ class Stack:
 
 
 @contextmanager
-def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[Stack]:
-    """Start a stack; `settings` are extra environment variables for it (e.g. lifetimes)."""
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, host: str = "127.0.0.1", **settings: str
+) -> Iterator[Stack]:
+    """Start a stack; `settings` are extra environment variables for it (e.g. lifetimes).
+    `host` names the issuer's host: `localhost` for WebAuthn, whose RP ID cannot be an IP
+    address (the server listens on 127.0.0.1 either way)."""
     emulator_port, app_port = free_port(), free_port()
     log_dir = tmp_path_factory.mktemp("stack")
     env = {
@@ -94,6 +98,9 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> 
     }
     for name in ("ISSUER", "TABLE_PREFIX", "KEY_ALIAS_PREFIX", "GATEHOUSE_STAGE"):
         env.pop(name, None)
+    issuer = f"http://{host}:{app_port}"
+    if host != "127.0.0.1":
+        env["ISSUER"] = issuer
     emulator_log = (log_dir / "emulator.log").open("w")
     emulator = subprocess.Popen(
         [sys.executable, "-m", "chalicelib.emulator", "--no-app", "--no-demo"],
@@ -111,7 +118,6 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> 
             [*CHALICE_LOCAL, "--stage", "local", "--no-autoreload", "--port", str(app_port)],
             cwd=ROOT, env=env, stdout=app_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        issuer = f"http://127.0.0.1:{app_port}"
         _wait_http(f"{issuer}/.well-known/openid-configuration")
         yield Stack(issuer=issuer, env=env, log_dir=log_dir)
     finally:
