@@ -10,6 +10,7 @@ from tests.helpers.browser import Browser
 from tests.helpers.forms import FORM, PASSWORD
 
 SESSION, CSRF = "__Host-gh_session", "__Host-gh_csrf"
+SIGN_IN = "__Host-gh_signin"  # a sign-in waiting for its second factor
 
 ROUTES = [
     ("POST", "/token"),
@@ -27,6 +28,8 @@ ROUTES = [
     ("POST", "/logout"),
     ("GET", "/device"),
     ("POST", "/device"),
+    ("GET", "/account/security"),
+    ("POST", "/account/security"),
 ]
 GARBAGE = [
     "",
@@ -45,6 +48,11 @@ GARBAGE = [
     "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=x&client_id=x",
     "id_token_hint=eyJhbGciOiJub25lIn0.e30.&post_logout_redirect_uri=https://x",
     "username=a&password=b&return_to=//evil.example",
+    "step=second-factor&otp=%00%00%00%00%00%00&recovery_code=" + "z" * 500,
+    "step=passkey&credential=" + quote('{"response": {"clientDataJSON": "%%%"}}'),
+    "step=second-factor&credential=" + quote('{"id": [], "response": {"userHandle": 5}}'),
+    "action=totp-confirm&otp=" + quote("\u0661" * 6) + "&credential_id=" + "x" * 3000,
+    "action=passkey-register&credential=" + quote("[" * 5000),
 ]
 HEADERS = [
     {**FORM},
@@ -56,6 +64,7 @@ HEADERS = [
     {**FORM, "Cookie": f"{SESSION}={'x' * 300}; {CSRF}=%%%"},
     {**FORM, "Cookie": f"{SESSION}={'A' * 43}; {CSRF}={'%00' * 20}; {SESSION}=again"},
     {**FORM, "Cookie": f'{SESSION}="";{CSRF}=a=b=c;;=;{CSRF}'},
+    {**FORM, "Cookie": f"{SIGN_IN}={'x' * 43}; {CSRF}={'y' * 43}"},
 ]
 
 
@@ -64,6 +73,9 @@ def test_the_garbage_cookies_use_the_names_the_app_sets(http, make_user):
     browser = Browser(http)
     assert browser.login("alice", PASSWORD).status_code == 303
     assert {SESSION, CSRF} <= set(browser.cookies)
+    from chalicelib.pages.cookies import sign_in_cookie_name
+
+    assert sign_in_cookie_name() == SIGN_IN
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

@@ -100,6 +100,7 @@ BROKEN = [
     ("unknown scope", metadata(scope="admin"), "invalid_client_metadata"),
     ("name not a string", metadata(client_name=["x"]), "invalid_client_metadata"),
     ("logo over http", metadata(logo_uri="http://cdn.example/logo.png"), "invalid_client_metadata"),
+    ("require_mfa not a boolean", metadata(require_mfa="yes"), "invalid_client_metadata"),
 ]  # fmt: skip
 
 
@@ -111,6 +112,17 @@ def test_each_broken_rule_gets_its_rfc_7591_error_and_creates_nothing(
     assert response.status_code == 400, response.body
     assert body(response)["error"] == error
     assert client_count() == 0
+
+
+def test_a_client_may_require_multi_factor_sign_in_for_itself(http, open_registration):
+    from chalicelib.records import clients
+
+    response = post_json(http, "/register", metadata(require_mfa=True))
+    assert response.status_code == 201 and body(response)["require_mfa"] is True
+    assert clients.get_client(body(response)["client_id"]).require_mfa
+    plain = post_json(http, "/register", metadata())
+    assert "require_mfa" not in body(plain)
+    assert not clients.get_client(body(plain)["client_id"]).require_mfa
 
 
 def test_unknown_metadata_is_ignored(http, open_registration):

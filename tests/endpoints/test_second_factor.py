@@ -362,3 +362,34 @@ def test_discovery_advertises_the_acr_values(http: Any) -> None:
     metadata = json.loads(http.get("/.well-known/openid-configuration").body)
     assert metadata["acr_values_supported"] == [assurance.ACR_SINGLE, assurance.ACR_MFA]
     assert {"acr", "amr"} <= set(metadata["claims_supported"])
+
+
+# --- the device flow -------------------------------------------------------------------
+
+
+def test_a_device_client_that_requires_mfa_steps_the_session_up_and_its_tokens_say_so(
+    http: Any, signed_in: Browser, make_client: Any, clock: SimpleNamespace
+) -> None:
+    from tests.helpers.device import DEVICE_GRANT, poll, start_flow
+
+    key = secret_of(totp.start(users.get_user("alice")).uri)  # the session stays pwd-only
+    assert totp.confirm(users.get_user("alice"), code_at(key, clock.at))
+    clock.advance(60)
+    tv, _ = make_client(
+        name="Bank TV", grant_types=[DEVICE_GRANT], public=True, scope="openid",
+        require_mfa=True,
+    )  # fmt: skip
+    flow = start_flow(http, tv.client_id, scope="openid")
+    asked = signed_in.submit(signed_in.get("/device"), user_code=flow["user_code"])
+    assert asked.status_code == 200 and b'name="otp"' in asked.body  # no confirmation yet
+    back = signed_in.submit(asked, otp=code_at(key, clock.at))
+    assert back.status_code == 303 and "/device?user_code=" in back.headers["Location"]
+    page = signed_in.get(back.headers["Location"])
+    assert flow["user_code"].encode() in page.body  # the code form, prefilled
+    confirm = signed_in.submit(page, user_code=flow["user_code"])
+    assert b'value="approve"' in confirm.body
+    assert signed_in.submit(confirm, decision="approve").status_code == 200
+    status, body = poll(http, tv.client_id, flow["device_code"])
+    assert status == 200, body
+    assert claims(body["id_token"])["amr"] == ["pwd", "otp", "mfa"]
+    assert claims(body["access_token"])["acr"] == assurance.ACR_MFA
