@@ -35,7 +35,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidRequest
-from chalicelib.models import PasskeyModel, UserModel, now, transact_write
+from chalicelib.models import PasskeyModel, UserModel, conditional_write, now, transact_write
 from chalicelib.records import assurance, challenges, users
 from chalicelib.records.users import User
 
@@ -230,13 +230,16 @@ def authenticate(
     user = users.active_by_sub(owner)
     if user is None:
         raise InvalidRequest(NOT_VERIFIED, detail="no such person, or disabled")
-    record.update(
-        actions=[
-            PasskeyModel.sign_count.set(verified.new_sign_count),
-            PasskeyModel.last_used_at.set(now()),
-            PasskeyModel.backed_up.set(bool(verified.credential_backed_up)),
-        ]
-    )
+    used = [
+        PasskeyModel.sign_count.set(verified.new_sign_count),
+        PasskeyModel.last_used_at.set(now()),
+        PasskeyModel.backed_up.set(bool(verified.credential_backed_up)),
+    ]
+    # Only while the passkey exists (removed meanwhile: no fragment of it is written back).
+    if not conditional_write(
+        record.update, actions=used, condition=PasskeyModel.credential_id.exists()
+    ):
+        raise InvalidRequest(NOT_VERIFIED, detail="passkey removed meanwhile")
     return user, assurance.passkey_method(bool(verified.credential_backed_up))
 
 
@@ -246,7 +249,11 @@ def remove(user: User, credential_id: str) -> bool:
     try:
         with transact_write() as tx:
             tx.delete(record, condition=PasskeyModel.credential_id.exists())
-            tx.update(user, actions=[UserModel.passkey_count.add(-1)])
+            tx.update(
+                user,
+                actions=[UserModel.passkey_count.add(-1)],
+                condition=UserModel.sub == user.sub,
+            )
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
             raise
@@ -257,7 +264,7 @@ def remove(user: User, credential_id: str) -> bool:
 def remove_all(user: User) -> None:
     for passkey in list_for(user.sub):
         PasskeyModel(sub=user.sub, credential_id=passkey.credential_id).delete()
-    user.update(actions=[UserModel.passkey_count.set(0)])
+    users.update_person(user, [UserModel.passkey_count.set(0)])
 
 
 def count(user: User) -> int:

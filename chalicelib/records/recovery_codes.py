@@ -16,6 +16,7 @@ import secrets
 
 from chalicelib.models import UserModel, conditional_write
 from chalicelib.opaque import sha256_hex
+from chalicelib.records import users
 from chalicelib.records.users import User
 
 COUNT = 10
@@ -36,7 +37,7 @@ def generate(user: User) -> list[str]:
     """A new set of codes, replacing any earlier set; the only time they are seen."""
     codes = [_new_code() for _ in range(COUNT)]
     hashes = {sha256_hex(_normalized(code)) for code in codes}
-    user.update(actions=[UserModel.recovery_codes.set(hashes)])
+    users.update_person(user, [UserModel.recovery_codes.set(hashes)])
     return codes
 
 
@@ -58,4 +59,4 @@ def remaining(user: User) -> int:
 
 
 def remove(user: User) -> None:
-    user.update(actions=[UserModel.recovery_codes.remove()])
+    users.update_person(user, [UserModel.recovery_codes.remove()])

@@ -76,5 +76,5 @@ def reset(user: User) -> None:
 def set_required(username: str, required: bool) -> User:
     """Whether the person must sign in with a second factor; DoesNotExist if unknown."""
     user = UserModel.get(username, consistent_read=True)
-    user.update(actions=[UserModel.require_mfa.set(required)])
+    users.update_person(user, [UserModel.require_mfa.set(required)])
     return user

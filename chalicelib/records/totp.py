@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from chalicelib.config import get_settings
 from chalicelib.models import UserModel, conditional_write, now
+from chalicelib.records import users
 from chalicelib.records.users import User
 from chalicelib.signing import sealing
 
@@ -60,11 +61,12 @@ def start(user: User) -> Enrolment:
     """A new key waiting for its first code; any earlier pending key is replaced."""
     key = secrets.token_bytes(KEY_BYTES)
     sealed = sealing.seal(key, purpose=PURPOSE, owner=user.sub)
-    user.update(
-        actions=[
+    users.update_person(
+        user,
+        [
             UserModel.totp_pending.set(sealed),
             UserModel.totp_pending_expires_at.set(now() + PENDING_SECONDS),
-        ]
+        ],
     )
     return _enrolment(user, key)
 
@@ -111,13 +113,14 @@ def verify(user: User, code: str) -> bool:
 
 
 def remove(user: User) -> None:
-    user.update(
-        actions=[
+    users.update_person(
+        user,
+        [
             UserModel.totp_secret.remove(),
             UserModel.totp_last_step.remove(),
             UserModel.totp_pending.remove(),
             UserModel.totp_pending_expires_at.remove(),
-        ]
+        ],
     )
 
 

@@ -91,6 +91,15 @@ def has_second_factor(user: UserModel) -> bool:
     return bool(user.totp_secret) or int(user.passkey_count or 0) > 0
 
 
+def update_person(user: UserModel, actions: list[Any]) -> None:
+    """`actions` on the person's record, only while it is still theirs: an update of a
+    record deleted meanwhile would otherwise write a fragment of a user (DynamoDB's
+    UpdateItem creates what is missing). InvalidRequest if the person is gone."""
+    condition = UserModel.sub == user.sub
+    if not conditional_write(user.update, actions=actions, condition=condition):
+        raise InvalidRequest("This account no longer exists.")
+
+
 def may_act_condition(sub: str) -> Condition:
     """`may_act` as a condition on the user's record, which must also still have `sub`."""
     enabled = UserModel.disabled.does_not_exist() | (UserModel.disabled == False)  # noqa: E712

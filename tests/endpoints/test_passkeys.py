@@ -275,3 +275,20 @@ def test_a_removed_passkey_signs_in_no_more_and_takes_the_codes_with_it(
     assert not user.passkey_count and not user.recovery_codes
     _, response = passkey_sign_in(http, device)
     assert response.status_code == 400
+
+
+def test_a_passkey_removed_before_its_answer_arrives_signs_no_one_in(
+    http: Any, signed_in: Browser, device: Authenticator
+) -> None:
+    from chalicelib.models import PasskeyModel
+
+    register(signed_in, device)
+    browser = Browser(http)
+    page = browser.get("/login")
+    credential = device.get(options_of(page))
+    user = users.get_user("alice")
+    for record in PasskeyModel.query(user.sub):
+        record.delete()  # removed between the page and the answer
+    fields = {**form_fields(page, "passkey-form"), "credential": credential}
+    assert browser.post("/login", fields).status_code == 400
+    assert list(PasskeyModel.query(user.sub)) == []

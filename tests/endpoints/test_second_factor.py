@@ -393,3 +393,15 @@ def test_a_device_client_that_requires_mfa_steps_the_session_up_and_its_tokens_s
     assert status == 200, body
     assert claims(body["id_token"])["amr"] == ["pwd", "otp", "mfa"]
     assert claims(body["access_token"])["acr"] == assurance.ACR_MFA
+
+
+def test_introspection_reports_how_the_person_signed_in(
+    http: Any, user: Any, make_app: Any
+) -> None:
+    from tests.helpers.tokens import body, introspect, password_grant
+
+    app = make_app()
+    token = body(password_grant(http, app))["access_token"]
+    members = introspect(http, app, token)
+    assert members["active"] and members["amr"] == ["pwd"]
+    assert members["acr"] == assurance.ACR_SINGLE

@@ -124,3 +124,15 @@ def test_removing_the_app_forgets_its_key(
     record = reread(user)
     assert record.totp_secret is None and record.totp_last_step is None
     assert not totp.verify(record, code_at(secret, clock.at))
+
+
+def test_a_person_deleted_meanwhile_is_not_written_back_as_a_fragment(user: Any) -> None:
+    from chalicelib.errors import InvalidRequest
+    from chalicelib.records import recovery_codes
+
+    users.delete_user("alice")
+    with pytest.raises(InvalidRequest):
+        totp.start(user)
+    with pytest.raises(InvalidRequest):
+        recovery_codes.generate(user)
+    assert users.get_user("alice") is None
