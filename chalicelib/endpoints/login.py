@@ -6,7 +6,8 @@ backslash or control character) and the redirect goes to issuer + path, so it ca
 leave the server. The same message answers an unknown user, a wrong password and a
 disabled account. Guesses are limited by the brute-force policy shared with the password
 grant (records/password_attempts.py): the browser's device cookie goes with each attempt,
-and a right password (re)trusts the browser. A refused attempt gets 429, `Retry-After` and
+and a completed sign-in with a password (after its second factor, if the person has one)
+(re)trusts the browser. A refused attempt gets 429, `Retry-After` and
 a message saying how long to wait.
 The form's `step` says which of three it is: `password` (the default), `second-factor`
 (after a right password, for a person who has one: endpoints/second_factor.py), or
