@@ -25,15 +25,19 @@ print("ok")
 """
 
 
-def test_the_first_answer_freezes_the_start_and_turns_collection_back_on() -> None:
-    # A fresh process, as a Lambda container starts; discovery reads no table.
+def in_a_fresh_process(probe: str) -> None:
+    """Run `probe` as a Lambda container starts: a new interpreter; discovery reads no table."""
     env = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k in ("PATH", "HOME")}
     env["ISSUER"] = "https://issuer.test"
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == "ok"  # after the request log lines
+
+
+def test_the_first_answer_freezes_the_start_and_turns_collection_back_on() -> None:
+    in_a_fresh_process(PROBE)
 
 
 OPENSSL_PROBE = """
@@ -49,10 +53,4 @@ print("ok")
 
 
 def test_botocore_makes_its_clients_without_loading_pyopenssl() -> None:
-    env = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k in ("PATH", "HOME")}
-    env["ISSUER"] = "https://issuer.test"
-    done = subprocess.run(
-        [sys.executable, "-c", OPENSSL_PROBE], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines()[-1] == "ok"
+    in_a_fresh_process(OPENSSL_PROBE)

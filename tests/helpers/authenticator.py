@@ -81,20 +81,12 @@ class Authenticator:
         )
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", challenge or options["challenge"])
-        return json.dumps(
-            {
-                "id": b64url(credential.credential_id),
-                "rawId": b64url(credential.credential_id),
-                "type": "public-key",
-                "response": {
-                    "clientDataJSON": b64url(client_data),
-                    "attestationObject": b64url(attestation),
-                    "transports": ["internal"],
-                },
-                "clientExtensionResults": {},
-                "authenticatorAttachment": "platform",
-            }
-        )
+        response = {
+            "clientDataJSON": b64url(client_data),
+            "attestationObject": b64url(attestation),
+            "transports": ["internal"],
+        }
+        return _as_json(credential, response)
 
     def get(
         self,
@@ -115,22 +107,28 @@ class Authenticator:
         client_data = self._client_data("webauthn.get", challenge or options["challenge"])
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = credential.key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        return json.dumps(
-            {
-                "id": b64url(credential.credential_id),
-                "rawId": b64url(credential.credential_id),
-                "type": "public-key",
-                "response": {
-                    "clientDataJSON": b64url(client_data),
-                    "authenticatorData": b64url(auth_data),
-                    "signature": b64url(signature),
-                    "userHandle": b64url(credential.user_handle),
-                },
-                "clientExtensionResults": {},
-                "authenticatorAttachment": "platform",
-            }
-        )
+        response = {
+            "clientDataJSON": b64url(client_data),
+            "authenticatorData": b64url(auth_data),
+            "signature": b64url(signature),
+            "userHandle": b64url(credential.user_handle),
+        }
+        return _as_json(credential, response)
 
     def _client_data(self, kind: str, challenge: str) -> bytes:
         data = {"type": kind, "challenge": challenge, "origin": self.origin, "crossOrigin": False}
         return json.dumps(data).encode()
+
+
+def _as_json(credential: Credential, response: dict[str, str | list[str]]) -> str:
+    """A PublicKeyCredential as a browser's form posts it (WebAuthn Level 3 toJSON)."""
+    return json.dumps(
+        {
+            "id": b64url(credential.credential_id),
+            "rawId": b64url(credential.credential_id),
+            "type": "public-key",
+            "response": response,
+            "clientExtensionResults": {},
+            "authenticatorAttachment": "platform",
+        }
+    )
