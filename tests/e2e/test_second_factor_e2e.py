@@ -3,7 +3,9 @@
 A person sets up an authenticator app and a passkey on /account/security, then signs in
 with the password and an app code, with a passkey alone, and with a recovery code; an app
 that requires multi-factor sign-in gets a code only after the second factor and reads it
-from the ID token, verified with PyJWT's PyJWKClient against the stack's JWKS. Passkeys
+from the ID token, verified with PyJWT's PyJWKClient against the stack's JWKS; a person
+with only a password is sent by that app to /account/security, sets up an authenticator
+app there and continues to the app without signing in again. Passkeys
 come from Chromium's virtual authenticator (Chrome DevTools Protocol `WebAuthn` domain),
 which verifies the user and keeps discoverable credentials, as a phone's platform
 authenticator does. The stack's issuer is `http://localhost:PORT`: a WebAuthn RP ID cannot
@@ -209,63 +211,115 @@ def test_a_recovery_code_works_once(
             page.wait_for_selector("text=not right, or it was already used")
 
 
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def test_an_app_that_requires_mfa_can_tell_from_the_id_token(
-    mfa_stack: Stack, phone: SimpleNamespace
-) -> None:
-    page, issuer = phone.page, mfa_stack.issuer
+@pytest.fixture(scope="module")
+def payroll(mfa_stack: Stack) -> SimpleNamespace:
+    """A public app that requires multi-factor sign-in (authorization code + PKCE)."""
     redirect = f"http://127.0.0.1:{free_port()}/cb"
     client = mfa_stack.admin(
         "client", "create", "--name", "Payroll", "--public", "--grant-type",
         "authorization_code", "--redirect-uri", redirect, "--scope", "openid", "--require-mfa",
     )  # fmt: skip
-    landed: list[str] = []
+    return SimpleNamespace(client_id=client["client_id"], redirect=redirect)
+
+
+def start_authorization(page: Any, issuer: str, app: SimpleNamespace) -> SimpleNamespace:
+    """Open the app's authorization request in `page`; the app's redirect URI is caught
+    (nothing listens there) and what lands on it is kept in `flow.landed`."""
+    flow = SimpleNamespace(landed=[], verifier=secrets.token_urlsafe(48))
+    digest = hashlib.sha256(flow.verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def callback(route: Any) -> None:
-        landed.append(route.request.url)
+        flow.landed.append(route.request.url)
         route.fulfill(body="done")
 
-    page.route(f"{redirect}**", callback)
-    presence(phone, False)
-    sign_out(page, issuer)
-    verifier, challenge = pkce()
+    page.route(f"{app.redirect}**", callback)
     query = {
-        "response_type": "code", "client_id": client["client_id"], "redirect_uri": redirect,
+        "response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect,
         "scope": "openid", "state": "st", "nonce": "nc", "code_challenge": challenge,
         "code_challenge_method": "S256",
     }  # fmt: skip
     page.goto(f"{issuer}/authorize?{urlencode(query)}")
+    return flow
+
+
+def verified_id_token(
+    page: Any, issuer: str, app: SimpleNamespace, flow: SimpleNamespace
+) -> dict[str, Any]:
+    """Approve the consent page, exchange the code the app got, and verify the ID token
+    against the stack's JWKS."""
+    page.wait_for_selector("button[value=approve]")
+    page.click("button[value=approve]")
+    page.wait_for_function("() => document.body.innerText.includes('done')")
+    answer = {k: v[0] for k, v in parse_qs(urlsplit(flow.landed[-1]).query).items()}
+    assert answer["state"] == "st" and answer["iss"] == issuer
+    form = {"grant_type": "authorization_code", "code": answer["code"],
+            "redirect_uri": app.redirect, "client_id": app.client_id,
+            "code_verifier": flow.verifier}  # fmt: skip
+    answered = requests.post(f"{issuer}/token", data=form, timeout=10)
+    assert answered.status_code == 200, answered.text
+    id_token = answered.json()["id_token"]
+    claims = jwt.decode(
+        id_token,
+        jwt.PyJWKClient(f"{issuer}/jwks.json").get_signing_key_from_jwt(id_token).key,
+        algorithms=["RS256", "ES256"],
+        audience=app.client_id,
+        issuer=issuer,
+    )
+    assert claims["nonce"] == "nc"
+    return claims
+
+
+def test_an_app_that_requires_mfa_can_tell_from_the_id_token(
+    mfa_stack: Stack, phone: SimpleNamespace, payroll: SimpleNamespace
+) -> None:
+    page, issuer = phone.page, mfa_stack.issuer
+    presence(phone, False)
+    sign_out(page, issuer)
+    flow = start_authorization(page, issuer, payroll)
     page.fill("input[name=username]", PERSON)
     page.fill("input[name=password]", PASSWORD)
     page.click("form >> nth=0 >> button[type=submit]")
     page.wait_for_selector("#passkey-verify")
-    assert not landed  # a right password alone brings no code
+    assert not flow.landed  # a right password alone brings no code
     presence(phone, True)
     page.click("#passkey-verify")
-    page.wait_for_selector("button[value=approve]")
-    page.click("button[value=approve]")
-    page.wait_for_function("() => document.body.innerText.includes('done')")
-    answer = {k: v[0] for k, v in parse_qs(urlsplit(landed[-1]).query).items()}
-    assert answer["state"] == "st" and answer["iss"] == issuer
-    form = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": redirect,
-            "client_id": client["client_id"], "code_verifier": verifier}  # fmt: skip
-    tokens = requests.post(f"{issuer}/token", data=form, timeout=10).json()
-    keys = jwt.PyJWKClient(f"{issuer}/jwks.json")
-    id_token = tokens["id_token"]
-    claims = jwt.decode(
-        id_token,
-        keys.get_signing_key_from_jwt(id_token).key,
-        algorithms=["RS256", "ES256"],
-        audience=client["client_id"],
-        issuer=issuer,
-    )
-    assert claims["acr"] == ACR_MFA and claims["nonce"] == "nc"
+    claims = verified_id_token(page, issuer, payroll, flow)
+    assert claims["acr"] == ACR_MFA
     assert claims["amr"] == ["pwd", "hwk", "mfa"]
+
+
+def test_an_app_that_requires_mfa_sends_a_person_without_one_to_enrol(
+    mfa_stack: Stack, chromium: Any, payroll: SimpleNamespace
+) -> None:
+    """A person with only a password is sent to /account/security, sets up an app there,
+    and continues to the app with a multi-factor sign-in without signing in again."""
+    issuer = mfa_stack.issuer
+    mfa_stack.admin("user", "create", "--username", "pat", "--password-stdin",
+                    stdin=PASSWORD + "\n")  # fmt: skip
+    context = chromium.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        flow = start_authorization(page, issuer, payroll)
+        page.fill("input[name=username]", "pat")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form >> nth=0 >> button[type=submit]")
+        page.wait_for_selector("#must-enrol")
+        assert urlsplit(page.url).path == "/account/security"
+        assert "return_to" in parse_qs(urlsplit(page.url).query)
+        assert not flow.landed  # no code before a second factor
+        page.click("button:has-text('Set up an authenticator app')")
+        secret = secret_of(page.text_content("#otpauth-uri") or "")
+        page.fill("input[name=otp]", code_at(secret, time.time()))
+        page.click("button:has-text('Confirm')")
+        page.wait_for_selector("#recovery-codes")
+        assert not flow.landed
+        page.click("#continue")  # back to the app's authorization request
+        claims = verified_id_token(page, issuer, payroll, flow)
+        assert claims["acr"] == ACR_MFA
+        assert claims["amr"] == ["pwd", "otp", "mfa"]
+    finally:
+        context.close()
 
 
 def test_the_page_shows_no_passkey_error_when_the_person_cancels(
