@@ -7,7 +7,8 @@ error page, never a redirect) -> validate the rest into one AuthorizationRequest
 signed in (prompt=none gets login_required; otherwise the login page, returning here) ->
 a second factor if the client (`require_mfa`), the person or acr_values needs a
 multi-factor sign-in and the session is not one (endpoints/second_factor.py; prompt=none
-gets login_required) -> consent (remembered, answered, asked, or consent_required for prompt=none) -> respond.
+gets login_required) -> consent (remembered, answered, asked, or consent_required for
+prompt=none) -> respond.
 `id_token_hint` travels through login and consent and is checked each time the request
 arrives with a session (an existing one, just after login, with the consent answer): a
 person other than the hinted one gets login_required, never a code or token.

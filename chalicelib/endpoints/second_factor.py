@@ -21,7 +21,6 @@ OIDC Core §3.1.2.3 (the OP authenticates the End-User), RFC 6238 (TOTP), WebAut
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -58,10 +57,7 @@ def ask(
     reason: str = "",
 ) -> Response:
     """Start a second-factor step for `user`, who has proved `amr` so far."""
-    webauthn = None
-    options = None
-    if passkeys.count(user):
-        options, webauthn = passkeys.authentication_options(user.sub)
+    webauthn = challenges.new_webauthn_challenge() if passkeys.count(user) else None
     pending = challenges.create(
         challenges.SECOND_FACTOR,
         username=user.username,
@@ -71,7 +67,7 @@ def ask(
         webauthn_challenge=webauthn,
     )
     cookies.hold_sign_in_step(browser, pending.value)
-    return _page(browser, user, options, reason=reason)
+    return _page(browser, user, pending, reason=reason)
 
 
 def submit(browser: Browser, params: Params) -> Response | None:
@@ -82,9 +78,8 @@ def submit(browser: Browser, params: Params) -> Response | None:
     if pending is None or user is None:
         cookies.drop_sign_in_step(browser)
         return None
-    options = _options(user, pending)
     if not cookies.csrf_ok(browser, CSRF_FORM, params.get("csrf_token")):
-        return _page(browser, user, options, error="This form has expired. Try again.", status=400)
+        return _page(browser, user, pending, error="This form has expired. Try again.", status=400)
     credential = params.get("credential")
     if credential:
         try:
@@ -92,7 +87,8 @@ def submit(browser: Browser, params: Params) -> Response | None:
                 credential, pending.webauthn_challenge or "", sub=user.sub
             )
         except InvalidRequest as err:
-            return _page(browser, user, options, error=err.description, status=400)
+            return _page(browser, user, pending, error=err.description, status=400)
+        password_attempts.settle(user.username, params.source_ip, browser.device)
     else:
         typed = (params.get("otp") or params.get("recovery_code") or "").strip()
         checked = second_factors.check_code(user, typed, params.source_ip, browser.device)
@@ -100,14 +96,14 @@ def submit(browser: Browser, params: Params) -> Response | None:
             page = _page(
                 browser,
                 user,
-                options,
+                pending,
                 error=password_attempts.refusal(checked.retry_after),
                 status=429,
             )
             page.headers["Retry-After"] = str(checked.retry_after)
             return page
         if checked.method is None:
-            return _page(browser, user, options, error=WRONG_CODE, status=400)
+            return _page(browser, user, pending, error=WRONG_CODE, status=400)
         method = checked.method
     if challenges.consume(pending.value, challenges.SECOND_FACTOR) is None:
         cookies.drop_sign_in_step(browser)
@@ -161,23 +157,18 @@ def finish(browser: Browser, user: User, amr: tuple[str, ...], return_to: str | 
     return pages.redirect(location, status=303, headers=cookies.cookie_headers(browser))
 
 
-def _options(user: User, pending: challenges.Challenge) -> dict[str, Any] | None:
-    """The passkey button's options again, for the same one-time challenge."""
-    if not pending.webauthn_challenge or not passkeys.count(user):
-        return None
-    options, _ = passkeys.authentication_options(user.sub, pending.webauthn_challenge)
-    return options
-
-
 def _page(
     browser: Browser,
     user: User,
-    passkey_options: dict[str, Any] | None,
+    pending: challenges.Challenge,
     *,
     reason: str = "",
     error: str = "",
     status: int = 200,
 ) -> Response:
+    options = None
+    if pending.webauthn_challenge and passkeys.count(user):
+        options, _ = passkeys.authentication_options(user.sub, pending.webauthn_challenge)
     return pages.render(
         "second_factor.html",
         status=status,
@@ -185,7 +176,7 @@ def _page(
         csrf_token=cookies.csrf_token(browser, CSRF_FORM),
         username=user.username,
         has_totp=totp.enrolled(user),
-        passkey_options=passkey_options,
+        passkey_options=options,
         reason=reason,
         error=error,
     )

@@ -98,6 +98,11 @@ def second_factor(username: str, source_ip: str, device: str, check: Callable[[]
     return Attempt(None, ok=True)
 
 
+def settle(username: str, source_ip: str, device: str) -> None:
+    """A sign-in completed by a factor that cannot be guessed (a passkey): as a right code."""
+    _settle(_buckets(username, source_ip, device))
+
+
 def _settle(buckets: list[Bucket]) -> None:
     account, *source = buckets
     ratelimit.clear(account.kind, account.subject)

@@ -292,3 +292,21 @@ def test_a_passkey_removed_before_its_answer_arrives_signs_no_one_in(
     fields = {**form_fields(page, "passkey-form"), "credential": credential}
     assert browser.post("/login", fields).status_code == 400
     assert list(PasskeyModel.query(user.sub)) == []
+
+
+def test_a_passkey_as_second_factor_clears_the_count_of_failed_attempts(
+    http: Any, signed_in: Browser, device: Authenticator
+) -> None:
+    from chalicelib.opaque import sha256_hex
+    from chalicelib.records import password_attempts, ratelimit
+
+    register(signed_in, device)
+    browser = Browser(http)
+    for _ in range(3):
+        assert browser.login("alice", "wrong password").status_code == 400
+    page = browser.login("alice", PASSWORD)
+    account = (password_attempts.PER_USER, sha256_hex("alice"))
+    assert ratelimit.count_of(*account) == 4  # the right password settles nothing yet
+    fields = {**form_fields(page, "passkey-form"), "credential": device.get(options_of(page))}
+    assert browser.post("/login", fields).status_code == 303
+    assert ratelimit.count_of(*account) == 0
