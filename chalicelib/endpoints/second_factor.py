@@ -105,7 +105,7 @@ def submit(browser: Browser, params: Params) -> Response | None:
         if checked.method is None:
             return _page(browser, user, pending, error=WRONG_CODE, status=400)
         method = checked.method
-    if challenges.consume(pending.value, challenges.SECOND_FACTOR) is None:
+    if not challenges.spend(pending):
         cookies.drop_sign_in_step(browser)
         return None
     return finish(browser, user, assurance.with_factor(pending.amr, method), pending.return_to)

@@ -86,11 +86,14 @@ def find(value: str | None, purpose: str) -> Challenge | None:
 def consume(value: str | None, purpose: str) -> Challenge | None:
     """The record, deleted so that no one else gets it; None if gone, spent or expired."""
     found = find(value, purpose)
-    if found is None:
-        return None
+    return found if found is not None and spend(found) else None
+
+
+def spend(found: Challenge) -> bool:
+    """Delete a record read by `find`, if no one else did first and it is still live."""
     record = ChallengeModel(challenge_hash=sha256_hex(found.value))
     condition = ChallengeModel.challenge_hash.exists() & (ChallengeModel.expires_at > now())
-    return found if conditional_write(record.delete, condition=condition) else None
+    return conditional_write(record.delete, condition=condition)
 
 
 def discard(value: str | None) -> None:
